@@ -1,0 +1,3 @@
+"""ordermesh: distributed order management."""
+
+__version__ = "0.1.0"

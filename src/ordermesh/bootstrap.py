@@ -1,0 +1,42 @@
+"""The composition root: the one place that builds concrete adapters and hands them out.
+
+Nothing is built at import time; every entrypoint calls ``bootstrap()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from ordermesh.adapters.clock import SystemClock
+from ordermesh.adapters.db.engine import create_engine
+from ordermesh.adapters.db.migrate import upgrade
+from ordermesh.adapters.db.unit_of_work import SqlUnitOfWork
+from ordermesh.config import Settings
+from ordermesh.services.ports import Clock, UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Application:
+    settings: Settings
+    engine: Engine
+    uow: Callable[[], UnitOfWork]
+    clock: Clock
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def bootstrap(settings: Settings | None = None, *, migrate: bool = True) -> Application:
+    settings = settings or Settings.from_environment()
+    engine = create_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    return Application(
+        settings=settings,
+        engine=engine,
+        uow=lambda: SqlUnitOfWork(engine),
+        clock=SystemClock(),
+    )

@@ -1,0 +1,97 @@
+"""The one error tree of ordermesh.
+
+Every error raised on purpose derives from ``OrdermeshError`` and carries data, not just
+prose, so an edge (CLI, API) can render it and map it to an exit code or HTTP status once::
+
+    OrdermeshError
+    ├── InvalidInput            malformed input; ``problems`` lists where and why
+    │   ├── InvalidNetwork      the network document
+    │   └── InvalidInventory    an inventory file or command
+    ├── NotFound                something referenced does not exist
+    │   ├── UnknownNode
+    │   ├── UnknownSku
+    │   ├── UnknownChannel
+    │   └── NetworkNotLoaded
+    └── Conflict                the request is well formed but the state refuses it
+        └── InsufficientStock   a reservation asked for more than is available to sell
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an input: ``where`` is a field path or a file position."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class OrdermeshError(Exception):
+    """Base of every error ordermesh raises on purpose."""
+
+
+class InvalidInput(OrdermeshError):
+    """Input that cannot be accepted; nothing was changed."""
+
+    def __init__(self, source: str, problems: Sequence[Problem]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"{source}: {len(self.problems)} problem(s)\n{lines}")
+
+
+class InvalidNetwork(InvalidInput):
+    """The network document is malformed or inconsistent."""
+
+
+class InvalidInventory(InvalidInput):
+    """An inventory snapshot, adjustment or file is malformed or references unknown ids."""
+
+
+class NotFound(OrdermeshError):
+    """Something referenced does not exist."""
+
+
+class UnknownNode(NotFound):
+    def __init__(self, node_id: str) -> None:
+        self.node_id = node_id
+        super().__init__(f"unknown node {node_id!r}")
+
+
+class UnknownSku(NotFound):
+    def __init__(self, sku: str) -> None:
+        self.sku = sku
+        super().__init__(f"unknown SKU or bundle {sku!r}")
+
+
+class UnknownChannel(NotFound):
+    def __init__(self, channel_id: str) -> None:
+        self.channel_id = channel_id
+        super().__init__(f"unknown channel {channel_id!r}")
+
+
+class NetworkNotLoaded(NotFound):
+    def __init__(self) -> None:
+        super().__init__("no network is loaded: run `ordermesh network load FILE` first")
+
+
+class Conflict(OrdermeshError):
+    """A well-formed request the current state refuses."""
+
+
+class InsufficientStock(Conflict):
+    def __init__(self, node_id: str, sku: str, requested: int, available: int) -> None:
+        self.node_id = node_id
+        self.sku = sku
+        self.requested = requested
+        self.available = available
+        super().__init__(
+            f"cannot reserve {requested} x {sku} at {node_id}: {available} available to sell"
+        )

@@ -1,0 +1,341 @@
+"""The ``ordermesh`` command line: thin, it parses, calls a service and renders.
+
+Errors from the one tree in ``ordermesh.domain.errors`` become exit codes here, once:
+3 invalid input, 4 not found, 5 conflict, 1 any other ordermesh error (see docs/errors.md).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ordermesh.adapters.formats.inventory_csv import parse_inventory_csv
+from ordermesh.adapters.formats.network_document import checksum, load_network_file
+from ordermesh.bootstrap import Application, bootstrap
+from ordermesh.domain.availability import Availability
+from ordermesh.domain.errors import Conflict, InvalidInput, NotFound, OrdermeshError
+from ordermesh.domain.inventory import AdjustmentReason
+from ordermesh.domain.model import Capability
+from ordermesh.domain.network import Network
+from ordermesh.entrypoints.progress import progress_bar
+from ordermesh.services import inventory as inventory_service
+from ordermesh.services import network as network_service
+
+app = typer.Typer(help="ordermesh: distributed order management.", no_args_is_help=True)
+network_app = typer.Typer(help="Validate, load and show the network document.")
+inventory_app = typer.Typer(help="Load inventory snapshots and adjust positions.")
+app.add_typer(network_app, name="network")
+app.add_typer(inventory_app, name="inventory")
+
+out = Console()
+err = Console(stderr=True)
+
+EXIT_CODES: list[tuple[type[OrdermeshError], int]] = [
+    (InvalidInput, 3),
+    (NotFound, 4),
+    (Conflict, 5),
+    (OrdermeshError, 1),
+]
+
+T = TypeVar("T")
+
+
+def _exit_code(error: OrdermeshError) -> int:
+    return next(code for kind, code in EXIT_CODES if isinstance(error, kind))
+
+
+def _error_json(error: OrdermeshError) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": type(error).__name__, "message": str(error).split("\n")[0]}
+    if isinstance(error, InvalidInput):
+        body["problems"] = [{"where": p.where, "message": p.message} for p in error.problems]
+    return body
+
+
+@contextmanager
+def _application() -> Iterator[Application]:
+    application = bootstrap()
+    try:
+        yield application
+    finally:
+        application.close()
+
+
+def _run(as_json: bool, action: Callable[[], T]) -> T:
+    """Run an action, rendering any ordermesh error and exiting with its code."""
+    try:
+        return action()
+    except OrdermeshError as error:
+        if as_json:
+            out.print_json(data=_error_json(error))
+        else:
+            err.print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
+        raise typer.Exit(_exit_code(error)) from None
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        err.print(f"[bold red]error:[/] cannot read {path}: {error.strerror}")
+        raise typer.Exit(3) from None
+
+
+JsonOption = typer.Option(False, "--json", help="Machine-readable output.")
+
+
+@app.command()
+def init() -> None:
+    """Create the database (or bring its schema up to date)."""
+    with _application() as application:
+        out.print(f"database ready: {application.settings.database_url}")
+
+
+@network_app.command("validate")
+def network_validate(file: Path, as_json: bool = JsonOption) -> None:
+    """Check a network document and list every problem with its path."""
+    _, network = _run(as_json, lambda: load_network_file(_read(file), str(file)))
+    if as_json:
+        out.print_json(data={"valid": True, **_network_counts(network)})
+    else:
+        out.print(f"[green]valid[/]: {file}")
+        _print_network(network)
+
+
+@network_app.command("load")
+def network_load(file: Path, as_json: bool = JsonOption) -> None:
+    """Validate a network document and store it as the next version."""
+    document, _ = _run(as_json, lambda: load_network_file(_read(file), str(file)))
+    with _application() as application:
+        version, created = network_service.load_network(
+            application.uow(), document, checksum(document), application.clock
+        )
+    if as_json:
+        out.print_json(data={"version": version, "created": created})
+    else:
+        out.print(f"network version {version}" + (" loaded" if created else " (unchanged)"))
+
+
+@network_app.command("show")
+def network_show(as_json: bool = JsonOption) -> None:
+    """Summarise the current network."""
+    with _application() as application:
+        current = _run(as_json, lambda: network_service.current_network(application.uow()))
+    if as_json:
+        out.print_json(data={"version": current.version, **_network_counts(current.network)})
+    else:
+        out.print(f"network version {current.version}, loaded {current.loaded_at:%Y-%m-%d %H:%M}")
+        _print_network(current.network)
+
+
+@inventory_app.command("load")
+def inventory_load(
+    file: Path,
+    actor: str = typer.Option("cli", help="Who is recorded in the inventory journal."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Apply a CSV of node,sku,on_hand[,safety_stock] as a snapshot per node in the file."""
+    with _application() as application:
+        network = _run(as_json, lambda: network_service.current_network(application.uow())).network
+        snapshots = _run(as_json, lambda: parse_inventory_csv(_read(file), network, str(file)))
+        with progress_bar("applying snapshots", total=len(snapshots), quiet=as_json) as advance:
+            report = _run(
+                as_json,
+                lambda: inventory_service.apply_snapshots(
+                    application.uow(), snapshots, actor, application.clock, on_node=advance
+                ),
+            )
+    discrepancies = report.discrepancies
+    if as_json:
+        out.print_json(
+            data={
+                "nodes": len(report.nodes),
+                "lines": report.lines,
+                "discrepancies": [
+                    {
+                        "node": c.node_id,
+                        "sku": c.sku,
+                        "held": c.on_hand_before,
+                        "counted": c.on_hand_after,
+                    }
+                    for c in discrepancies
+                ],
+            }
+        )
+        return
+    out.print(
+        f"{report.lines} lines for {len(report.nodes)} nodes applied; "
+        f"{len(discrepancies)} discrepancies against what was held"
+    )
+    if discrepancies:
+        table = Table("node", "sku", "held", "counted", "delta", title="Discrepancies")
+        for c in discrepancies[:20]:
+            table.add_row(
+                c.node_id,
+                c.sku,
+                str(c.on_hand_before),
+                str(c.on_hand_after),
+                f"{c.on_hand_delta:+d}",
+            )
+        out.print(table)
+        if len(discrepancies) > 20:
+            out.print(f"... and {len(discrepancies) - 20} more (use --json for all)")
+
+
+@inventory_app.command("adjust")
+def inventory_adjust(
+    node: str,
+    sku: str,
+    delta: int,
+    reason: AdjustmentReason = typer.Option(..., help="Why on_hand moved."),
+    actor: str = typer.Option("cli", help="Who is recorded in the inventory journal."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Add DELTA (negative to remove) to on_hand of SKU at NODE."""
+    with _application() as application:
+        change = _run(
+            as_json,
+            lambda: inventory_service.adjust(
+                application.uow(), node, sku, delta, reason, actor, application.clock
+            ),
+        )
+    if as_json:
+        out.print_json(data={"node": node, "sku": sku, "on_hand": change.on_hand_after})
+    else:
+        out.print(f"{node}/{sku}: on_hand {change.on_hand_before} -> {change.on_hand_after}")
+
+
+@app.command()
+def availability(
+    sku: str,
+    channel: str | None = typer.Option(None, help="Apply this channel's safety buffer."),
+    node: str | None = typer.Option(None, help="Only this node."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Available to sell of a SKU or bundle, per node and over the network."""
+    with _application() as application:
+        result = _run(
+            as_json,
+            lambda: inventory_service.availability(application.uow(), sku, channel, node),
+        )
+        network = network_service.current_network(application.uow()).network
+    if as_json:
+        out.print_json(data=_availability_json(result, channel))
+    else:
+        _print_availability(result, network, channel)
+
+
+@app.command()
+def demo(
+    items: int = typer.Option(8, help="How many SKUs to show availability for."),
+) -> None:
+    """Load the demo network and inventory (once) and show what is available to sell."""
+    from ordermesh.demo import demo_inventory_path, demo_network_path
+
+    with _application() as application:
+        document, network = _run(
+            False, lambda: load_network_file(demo_network_path().read_bytes(), "demo network")
+        )
+        version, created = network_service.load_network(
+            application.uow(), document, checksum(document), application.clock
+        )
+        out.print(f"database: {application.settings.database_url}")
+        out.print(f"network version {version}" + (" loaded" if created else " (already loaded)"))
+        if inventory_service.holds_inventory(application.uow()):
+            out.print("inventory already loaded: keeping it")
+        else:
+            snapshots = parse_inventory_csv(
+                demo_inventory_path().read_bytes(), network, "demo inventory"
+            )
+            with progress_bar("loading demo inventory", total=len(snapshots)) as advance:
+                report = inventory_service.apply_snapshots(
+                    application.uow(), snapshots, "demo", application.clock, on_node=advance
+                )
+            out.print(f"inventory: {report.lines} positions at {len(report.nodes)} nodes")
+        _print_network(network)
+        skus = sorted(network.skus)[:items] + sorted(network.bundles)[:2]
+        table = Table(
+            "item", "network ATS", "nodes with stock", "best node (ATS)", title="Available to sell"
+        )
+        for item in skus:
+            result = inventory_service.availability(application.uow(), item)
+            stocked = {n: a for n, a in result.per_node.items() if a > 0}
+            best = max(stocked.items(), key=lambda kv: (kv[1], kv[0]), default=None)
+            table.add_row(
+                item,
+                str(result.network),
+                str(len(stocked)),
+                f"{best[0]} ({best[1]})" if best else "-",
+            )
+        out.print(table)
+        out.print("try: ordermesh availability MUG-BLUE --channel amazon")
+
+
+def _network_counts(network: Network) -> dict[str, Any]:
+    by_type: dict[str, int] = {}
+    for node in network.nodes.values():
+        by_type[node.type.value] = by_type.get(node.type.value, 0) + 1
+    return {
+        "name": network.name,
+        "nodes": len(network.nodes),
+        "nodes_by_type": by_type,
+        "skus": len(network.skus),
+        "bundles": len(network.bundles),
+        "channels": sorted(network.channels),
+        "services": sorted(network.services),
+        "service_levels": {k: v.max_transit_days for k, v in network.service_levels.items()},
+    }
+
+
+def _print_network(network: Network) -> None:
+    counts = _network_counts(network)
+    table = Table("type", "nodes", "enabled", "ship", "pickup", title=f"Network {network.name!r}")
+    for node_type in sorted(counts["nodes_by_type"]):
+        nodes = [n for n in network.nodes.values() if n.type.value == node_type]
+        table.add_row(
+            node_type,
+            str(len(nodes)),
+            str(sum(n.enabled for n in nodes)),
+            str(sum(n.can(Capability.SHIP) for n in nodes)),
+            str(sum(n.can(Capability.PICKUP) for n in nodes)),
+        )
+    out.print(table)
+    out.print(
+        f"{counts['skus']} SKUs, {counts['bundles']} bundles; channels: "
+        f"{', '.join(counts['channels'])}; services: {', '.join(counts['services'])}; "
+        "service levels: " + ", ".join(f"{k} ({v} d)" for k, v in counts["service_levels"].items())
+    )
+
+
+def _availability_json(result: Availability, channel: str | None) -> dict[str, Any]:
+    return {
+        "item": result.item,
+        "channel": channel,
+        "network_ats": result.network,
+        "per_node": dict(result.per_node),
+    }
+
+
+def _print_availability(result: Availability, network: Network, channel: str | None) -> None:
+    title = f"{result.item}: {result.network} available to sell" + (
+        f" on channel {channel}" if channel else ""
+    )
+    table = Table("node", "type", "enabled", "ATS", title=title)
+    for node_id, ats in sorted(result.per_node.items(), key=lambda kv: (-kv[1], kv[0])):
+        node = network.nodes[node_id]
+        table.add_row(node_id, node.type.value, "yes" if node.enabled else "no", str(ats))
+    out.print(table)
+
+
+def main() -> None:
+    app(prog_name="ordermesh")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
