@@ -33,4 +33,5 @@ def geocode(postal_code: str, country: str) -> Location:
         lon=float(record["long"]),
         postal_code=postal_code[:5],
         country="US",
+        state=record["state"],
     )

@@ -13,7 +13,8 @@ prose, so an edge (CLI, API) can render it and map it to an exit code or HTTP st
     │   ├── UnknownChannel
     │   └── NetworkNotLoaded
     └── Conflict                the request is well formed but the state refuses it
-        └── InsufficientStock   a reservation asked for more than is available to sell
+        ├── InsufficientStock   a reservation asked for more than is available to sell
+        └── StaleInventory      a position moved between reading and writing it
 """
 
 from __future__ import annotations
@@ -95,3 +96,12 @@ class InsufficientStock(Conflict):
         super().__init__(
             f"cannot reserve {requested} x {sku} at {node_id}: {available} available to sell"
         )
+
+
+class StaleInventory(Conflict):
+    """Another writer changed the position after it was read; the service retries."""
+
+    def __init__(self, node_id: str, sku: str) -> None:
+        self.node_id = node_id
+        self.sku = sku
+        super().__init__(f"{node_id}/{sku} was changed concurrently; try again")

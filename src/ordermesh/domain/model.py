@@ -29,6 +29,7 @@ class Location:
     lon: float
     postal_code: str | None = None
     country: str | None = None
+    state: str | None = None  # US state or other first-level subdivision, e.g. "NV"
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from ordermesh.domain.inventory import (
 )
 from ordermesh.domain.network import Network
 from ordermesh.services.ports import Clock, UnitOfWork
+from ordermesh.services.retry import retry_when_stale
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,16 @@ def apply_snapshots(
     """Replace on_hand for every (node, SKU) listed, all nodes in one transaction.
 
     ``on_node`` is told as each node is done, for progress bars."""
+    return retry_when_stale(lambda: _apply_snapshots(uow, snapshots, actor, clock, on_node))
+
+
+def _apply_snapshots(
+    uow: UnitOfWork,
+    snapshots: Mapping[str, Sequence[SnapshotLine]],
+    actor: str,
+    clock: Clock,
+    on_node: Callable[[str], None] | None,
+) -> SnapshotReport:
     changes: list[PositionChange] = []
     with uow:
         network = _network(uow)
@@ -98,6 +109,18 @@ def holds_inventory(uow: UnitOfWork) -> bool:
 
 
 def adjust(
+    uow: UnitOfWork,
+    node_id: str,
+    sku: str,
+    delta: int,
+    reason: AdjustmentReason,
+    actor: str,
+    clock: Clock,
+) -> PositionChange:
+    return retry_when_stale(lambda: _adjust(uow, node_id, sku, delta, reason, actor, clock))
+
+
+def _adjust(
     uow: UnitOfWork,
     node_id: str,
     sku: str,

@@ -58,6 +58,7 @@ class _Strict(BaseModel):
 class LocationDoc(_Strict):
     postal_code: str | None = None
     country: str | None = None
+    state: str | None = None
     lat: Annotated[float, Field(ge=-90, le=90)] | None = None
     lon: Annotated[float, Field(ge=-180, le=180)] | None = None
 
@@ -338,7 +339,7 @@ def _service(
 
 def _location(where: str, doc: LocationDoc, problems: list[Problem]) -> Location:
     if doc.lat is not None and doc.lon is not None:
-        return Location(doc.lat, doc.lon, doc.postal_code, doc.country)
+        return Location(doc.lat, doc.lon, doc.postal_code, doc.country, doc.state)
     if doc.lat is not None or doc.lon is not None:
         problems.append(Problem(where, "give both lat and lon, or a postal_code and country"))
     elif doc.postal_code is None or doc.country is None:

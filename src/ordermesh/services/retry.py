@@ -1,0 +1,25 @@
+"""Retrying a unit of work that lost an optimistic race on an inventory position."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from ordermesh.domain.errors import StaleInventory
+
+T = TypeVar("T")
+
+ATTEMPTS = 5
+
+
+def retry_when_stale(work: Callable[[], T], attempts: int = ATTEMPTS) -> T:
+    """Run ``work`` again (re-reading everything) when a concurrent writer got there first.
+
+    Each attempt is a whole new transaction, so it plans from fresh positions.
+    """
+    for _ in range(attempts - 1):
+        try:
+            return work()
+        except StaleInventory:
+            continue
+    return work()
