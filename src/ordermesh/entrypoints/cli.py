@@ -258,7 +258,8 @@ def demo(
                 )
             out.print(f"inventory: {report.lines} positions at {len(report.nodes)} nodes")
         _print_network(network)
-        skus = sorted(network.skus)[:items] + sorted(network.bundles)[:2]
+        # The catalogue leads with its best-known items; show those, then two kits.
+        skus = list(network.skus)[:items] + list(network.bundles)[:2]
         table = Table(
             "item", "network ATS", "nodes with stock", "best node (ATS)", title="Available to sell"
         )
