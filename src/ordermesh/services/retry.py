@@ -9,7 +9,7 @@ from ordermesh.domain.errors import StaleInventory
 
 T = TypeVar("T")
 
-ATTEMPTS = 5
+ATTEMPTS = 20
 
 
 def retry_when_stale(work: Callable[[], T], attempts: int = ATTEMPTS) -> T:
