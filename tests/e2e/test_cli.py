@@ -192,3 +192,17 @@ def test_unknown_items_and_nodes_are_not_found(loaded: CliRunner) -> None:
     assert run_json(loaded, "availability", "MUG-BLUE", "--node", "X", code=4)["error"] == (
         "UnknownNode"
     )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"\xff\xfe not utf-8", b"nodes: [unclosed\n", b"[1, 2]\n"],
+    ids=["empty", "not utf-8", "broken yaml", "not a mapping"],
+)
+def test_an_unreadable_network_document_changes_nothing(
+    data: bytes, loaded: CliRunner, tmp_path: Path, database_url: str
+) -> None:
+    before = database_state(database_url)
+    error = run_json(loaded, "network", "load", write(tmp_path, "bad.yaml", data), code=3)
+    assert error["error"] == "InvalidNetwork"
+    assert database_state(database_url) == before
