@@ -206,3 +206,27 @@ def test_an_unreadable_network_document_changes_nothing(
     error = run_json(loaded, "network", "load", write(tmp_path, "bad.yaml", data), code=3)
     assert error["error"] == "InvalidNetwork"
     assert database_state(database_url) == before
+
+
+def test_a_generated_network_validates_and_its_inventory_loads(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    network_file, stock_file = tmp_path / "big.yaml", tmp_path / "big.csv"
+    run(
+        cli,
+        "network",
+        "generate",
+        "--out",
+        str(network_file),
+        "--inventory-out",
+        str(stock_file),
+        "--seed",
+        "7",
+        "--stores",
+        "40",
+        "--skus",
+        "600",
+    )
+    assert run_json(cli, "network", "load", str(network_file))["created"]
+    report = run_json(cli, "inventory", "load", str(stock_file))
+    assert report["nodes"] == 6 + 3 + 40 + 2

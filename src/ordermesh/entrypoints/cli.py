@@ -133,6 +133,41 @@ def network_show(as_json: bool = JsonOption) -> None:
         _print_network(current.network)
 
 
+@network_app.command("generate")
+def network_generate(
+    network_file: Path = typer.Option(..., "--out", help="Where to write the network YAML."),
+    inventory_out: Path | None = typer.Option(None, help="Also write an inventory CSV here."),
+    seed: int = typer.Option(1, help="The same seed always gives the same network."),
+    warehouses: int = typer.Option(6, min=0),
+    three_pls: int = typer.Option(3, min=0),
+    stores: int = typer.Option(20, min=0),
+    dropship: int = typer.Option(2, min=0),
+    skus: int = typer.Option(520, min=25),
+    bundles: int = typer.Option(6, min=0),
+) -> None:
+    """Write a realistic network (and inventory) of any size, deterministically by seed."""
+    from ordermesh.scenario.network_generator import generate_inventory, generate_network
+    from ordermesh.scenario.write_demo import render_inventory_csv, render_network_yaml
+
+    document = generate_network(
+        seed,
+        warehouses=warehouses,
+        three_pls=three_pls,
+        stores=stores,
+        dropship=dropship,
+        skus=skus,
+        bundles=bundles,
+        name=f"generated-{seed}",
+    )
+    network_file.write_text(render_network_yaml(document), encoding="utf-8")
+    message = f"{len(document['nodes'])} nodes, {len(document['skus'])} SKUs -> {network_file}"
+    if inventory_out is not None:
+        rows = generate_inventory(document, seed)
+        inventory_out.write_text(render_inventory_csv(rows), encoding="utf-8")
+        message += f"; {len(rows)} inventory rows -> {inventory_out}"
+    out.print(message)
+
+
 @inventory_app.command("load")
 def inventory_load(
     file: Path,
