@@ -1,0 +1,58 @@
+"""``python -m bench [--quick] [--cells ...] [--seeds N]``: run the routing benchmark."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bench.report import render
+from bench.runner import SeedRun, run
+from bench.scenarios import cells_from, full_grid, quick_cells
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="5 representative cells, 2 seeds")
+    parser.add_argument("--full", action="store_true", help="the whole grid (hours)")
+    parser.add_argument(
+        "--cells", nargs="*", default=None, help="cells as nodes,dc_share,skus,zipf,stock,tight"
+    )
+    parser.add_argument("--seeds", type=int, default=None)
+    parser.add_argument("--orders", type=int, default=None, help="orders per seed")
+    parser.add_argument("--days", type=int, default=3)
+    parser.add_argument("--k", type=int, default=10, help="candidate nodes per order in the MIP")
+    parser.add_argument("--time-limit", type=float, default=None, help="MIP seconds per seed")
+    parser.add_argument("--out", type=Path, default=Path("bench/report.md"))
+    args = parser.parse_args(argv)
+
+    if args.cells:
+        cells = cells_from(args.cells)
+    elif args.full:
+        cells = full_grid()
+    else:
+        cells = quick_cells()
+    seeds = args.seeds or (2 if args.quick or not args.full else 3)
+    orders = args.orders or (300 if args.quick else 1000)
+    time_limit = args.time_limit or (60.0 if args.quick else 120.0)
+
+    def progress(result: SeedRun) -> None:
+        costs = ", ".join(f"{p.policy} {p.kpis.cost:,.0f}" for p in result.policies)
+        print(
+            f"{result.cell.label} seed {result.seed}: {costs}, optimum "
+            f"{result.optimum.cost:,.0f} ({result.optimum.kind}, {result.optimum.status}) "
+            f"in {result.seconds:.0f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    runs = run(cells, seeds, orders, args.days, args.k, time_limit, on_seed=progress)
+    command = "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])
+    report = render(runs, command.strip(), orders, args.days)
+    args.out.write_text(report + "\n", encoding="utf-8")
+    print(report)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,585 @@
+"""Replay an order stream through a routing policy, in memory, and measure it.
+
+Orders are routed in ``placed_at`` order against a starting stock that each decision
+consumes, and against node daily capacity counted per node and ship date. Three policies:
+
+- ``ordermesh``: the routing core (``ordermesh.domain.routing.route``) under the rule sets;
+- ``nearest``: fewest shipments, then the nearest node with stock (Shopify's default);
+- ``priority``: each line from a fixed node priority list, spilling to the next (what
+  Saleor and Solidus do).
+
+The two baselines are deliberately simple and deterministic; they price their parcels
+through ``ordermesh.domain.cost`` exactly as the routing core does, use only nodes that can
+meet the promise, and respect stock, channel buffers, hazmat and capacity, so the figures
+compare routing choices and nothing else. Decision latency is measured here, around each
+call, never inside the domain.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Final
+
+from ordermesh.domain.cost import (
+    actual_weight_lb,
+    billable_weight_lb,
+    cheapest_qualifying,
+    co2e_grams,
+    handling_cost,
+    zone_for,
+)
+from ordermesh.domain.distance import great_circle_miles
+from ordermesh.domain.model import Calendar, Capability, Node, ServiceLevel, Sku
+from ordermesh.domain.network import Network
+from ordermesh.domain.order import Order
+from ordermesh.domain.promise import (
+    DEFAULT_CARRIER_CALENDAR,
+    add_working_days,
+    delivery_date,
+    pickup_date,
+    ship_date,
+    working_days_between,
+)
+from ordermesh.domain.routing import (
+    Backorder,
+    Penalties,
+    PlannedShipment,
+    RuleSet,
+    ShipmentLine,
+    route,
+    select_rule_set,
+)
+from ordermesh.domain.routing.demand import Demand, expand_order
+
+__all__ = [
+    "POLICIES",
+    "Kpis",
+    "Policy",
+    "PolicyDecision",
+    "Routed",
+    "decision_json",
+    "kpis",
+    "make_policy",
+    "nearest_policy",
+    "ordermesh_policy",
+    "priority_policy",
+    "simulate",
+]
+
+POLICIES: Final = ("ordermesh", "nearest", "priority")
+NO_STOCK: Final = "no node with stock can ship it in time"
+
+Stock = Mapping[tuple[str, str], int]
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyDecision:
+    """What any policy decides for one order: parcels, backorders and why."""
+
+    shipments: tuple[PlannedShipment, ...]
+    backordered: tuple[Backorder, ...]
+    promised_by: date
+    explanation: dict[str, Any]
+
+    @property
+    def status(self) -> str:
+        if not self.backordered:
+            return "routed"
+        return "partially_backordered" if self.shipments else "backordered"
+
+    @property
+    def shipping(self) -> float:
+        return sum(s.shipping for s in self.shipments)
+
+    @property
+    def handling(self) -> float:
+        return sum(s.handling for s in self.shipments)
+
+    @property
+    def cost(self) -> float:
+        return self.shipping + self.handling
+
+
+# A policy sees the order, the stock still available to sell per (node, SKU), and the
+# shipments each node has already made on the day it would ship this order.
+Policy = Callable[[Order, Stock, Mapping[str, int]], PolicyDecision]
+
+
+@dataclass(frozen=True, slots=True)
+class Routed:
+    order: Order
+    decision: PolicyDecision
+    latency_s: float
+
+
+class CapacityUsed(Mapping[str, int]):
+    """Parcels a node has made on the day it would ship an order placed at ``placed_at``.
+
+    The ship date differs per node (cutoffs, calendars), so it is worked out on demand for
+    the nodes a policy asks about, once each.
+    """
+
+    def __init__(
+        self, network: Network, used: Mapping[tuple[str, date], int], placed_at: datetime
+    ) -> None:
+        self._network = network
+        self._used = used
+        self._placed_at = placed_at
+        self._cache: dict[str, int] = {}
+
+    def __getitem__(self, node_id: str) -> int:
+        if node_id not in self._cache:
+            node = self._network.nodes[node_id]
+            self._cache[node_id] = self._used.get((node_id, ship_date(node, self._placed_at)), 0)
+        return self._cache[node_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._network.nodes)
+
+    def __len__(self) -> int:
+        return len(self._network.nodes)
+
+
+def simulate(
+    network: Network,
+    stock: Stock,
+    orders: Iterable[Order],
+    policy: Policy,
+    on_order: Callable[[Routed], None] | None = None,
+) -> list[Routed]:
+    """Route ``orders`` in ``placed_at`` order (stable for equal times), consuming stock
+    and capacity as each decision is made."""
+    remaining: dict[tuple[str, str], int] = dict(stock)
+    used: dict[tuple[str, date], int] = {}
+    results: list[Routed] = []
+    for order in sorted(orders, key=lambda o: o.placed_at):
+        capacity = CapacityUsed(network, used, order.placed_at)
+        started = time.perf_counter()
+        decision = policy(order, remaining, capacity)
+        latency = time.perf_counter() - started
+        for shipment in decision.shipments:
+            for line in shipment.lines:
+                key = (shipment.node_id, line.sku)
+                remaining[key] = remaining.get(key, 0) - line.quantity
+            day = (shipment.node_id, shipment.ship_date)
+            used[day] = used.get(day, 0) + 1
+        routed = Routed(order, decision, latency)
+        results.append(routed)
+        if on_order is not None:
+            on_order(routed)
+    return results
+
+
+# --------------------------------------------------------------------------------------------
+# Policies
+# --------------------------------------------------------------------------------------------
+
+
+def ordermesh_policy(network: Network, rule_sets: Sequence[RuleSet] = ()) -> Policy:
+    """The routing core, under the first rule set that matches each order."""
+
+    def decide(order: Order, stock: Stock, capacity: Mapping[str, int]) -> PolicyDecision:
+        decision = route(order, network, stock, capacity, select_rule_set(rule_sets, order))
+        return PolicyDecision(
+            shipments=decision.shipments,
+            backordered=decision.backordered,
+            promised_by=decision.promised_by,
+            explanation=dict(decision.explanation.to_json_dict()),
+        )
+
+    return decide
+
+
+@dataclass(frozen=True, slots=True)
+class _NodeView:
+    node: Node
+    miles: float
+    zone: int
+    shipped: date
+    allowed_transit_days: int
+    remaining_capacity: int | None
+
+
+class _Baseline:
+    """What both baselines share: candidate nodes, usable stock and parcel pricing."""
+
+    def __init__(self, network: Network, carrier_calendar: Calendar) -> None:
+        self.network = network
+        self.calendar = carrier_calendar
+        self.services = tuple(sorted(network.services.values(), key=lambda s: s.id))
+        self.nodes = tuple(
+            network.nodes[node_id]
+            for node_id in sorted(network.nodes)
+            if network.nodes[node_id].enabled and network.nodes[node_id].can(Capability.SHIP)
+        )
+
+    def usable(self, order: Order, node: Node, sku: Sku, stock: Stock) -> int:
+        """ATS less the channel buffer, as the routing core counts it (min ATS 1)."""
+        if sku.hazmat and not node.hazmat_capable:
+            return 0
+        ats = stock.get((node.id, sku.id), 0)
+        channel = self.network.channels.get(order.channel)
+        if channel is not None:
+            ats -= channel.buffer.units(node.type, sku.id)
+        return max(0, ats)
+
+    def views(
+        self, order: Order, demands: Sequence[Demand], stock: Stock, capacity: Mapping[str, int]
+    ) -> tuple[list[_NodeView], date]:
+        """Nodes holding any unit of the order that can still ship today and can meet the
+        promise, and the promise date (the channel's, else the earliest ship date among
+        nodes with stock plus the service level's transit days, as the routing core does)."""
+        skus = [sku for demand in demands for sku, _ in demand.kit]
+        stocked = [n for n in self.nodes if any(self.usable(order, n, s, stock) for s in skus)]
+        dates = {node.id: ship_date(node, order.placed_at) for node in stocked}
+        if order.promised_by is not None:
+            deadline = order.promised_by
+        else:
+            level = self.network.service_levels[order.service_level]
+            earliest = min(dates.values(), default=order.placed_at.date())
+            deadline = delivery_date(earliest, level.max_transit_days, self.calendar)
+        views: list[_NodeView] = []
+        destination = order.ship_to.location
+        for node in stocked:
+            left = None
+            if node.shipments_per_day is not None:
+                left = node.shipments_per_day - capacity.get(node.id, 0)
+                if left <= 0:
+                    continue
+            miles = great_circle_miles(node.location, destination)
+            zone = zone_for(miles, self.network.zones)
+            allowed = working_days_between(
+                self.calendar, pickup_date(dates[node.id], self.calendar), deadline
+            )
+            if self.parcel_service(zone, allowed, 1) is None:
+                continue
+            views.append(_NodeView(node, miles, zone, dates[node.id], allowed, left))
+        return views, deadline
+
+    def parcel_service(
+        self, zone: int, allowed: int, billable_lb: int
+    ) -> tuple[str, float, int] | None:
+        if allowed < 0:
+            return None
+        level = ServiceLevel("promise", allowed)
+        best = cheapest_qualifying(self.services, zone, billable_lb, 0.0, level)
+        if best is None:
+            return None
+        return best.service_id, best.shipping, best.transit_days
+
+    def shipments(
+        self, view: _NodeView, contents: Sequence[tuple[Demand, int]]
+    ) -> list[PlannedShipment] | None:
+        """The node's parcels for ``contents``: one packed parcel, plus one parcel per unit
+        of a ship-alone SKU; None when a parcel has no service in time."""
+        packed: list[tuple[Demand, Sku, int]] = []
+        alone: list[tuple[Demand, Sku]] = []
+        for demand, count in contents:
+            for sku, per_unit in demand.kit:
+                if sku.ship_alone:
+                    alone.extend((demand, sku) for _ in range(count * per_unit))
+                else:
+                    packed.append((demand, sku, count * per_unit))
+        parcels: list[list[tuple[Demand, Sku, int]]] = [packed] if packed else []
+        parcels.extend([(demand, sku, 1)] for demand, sku in alone)
+        result: list[PlannedShipment] = []
+        for parcel in parcels:
+            units = [(sku, quantity) for _, sku, quantity in parcel]
+            billable = billable_weight_lb(units)
+            service = self.parcel_service(view.zone, view.allowed_transit_days, billable)
+            if service is None:
+                return None
+            service_id, shipping, transit = service
+            unit_count = sum(quantity for _, quantity in units)
+            result.append(
+                PlannedShipment(
+                    node_id=view.node.id,
+                    service_id=service_id,
+                    lines=tuple(
+                        ShipmentLine(d.line_id, sku.id, quantity, d.bundle_id)
+                        for d, sku, quantity in parcel
+                    ),
+                    zone=view.zone,
+                    billable_lb=billable,
+                    shipping=shipping,
+                    handling=handling_cost(view.node.handling, unit_count),
+                    penalties=Penalties(),
+                    co2e_g=co2e_grams(actual_weight_lb(units), view.miles, 1, self.network.co2e),
+                    transit_days=transit,
+                    ship_date=view.shipped,
+                    promise_date=add_working_days(
+                        self.calendar, pickup_date(view.shipped, self.calendar), transit
+                    ),
+                    meets_promise=True,
+                    ship_alone=len(parcel) == 1 and parcel[0][1].ship_alone,
+                )
+            )
+        return result
+
+    def plan(
+        self,
+        policy: str,
+        order: Order,
+        demands: Sequence[Demand],
+        assignment: Mapping[str, list[tuple[Demand, int]]],
+        views: Mapping[str, _NodeView],
+        deadline: date,
+    ) -> PolicyDecision:
+        shipments: list[PlannedShipment] = []
+        placed: dict[int, int] = {}
+        for node_id in sorted(assignment, key=lambda n: (views[n].miles, n)):
+            parcels = self.shipments(views[node_id], assignment[node_id])
+            if parcels is None:  # the policies only assign nodes they priced already
+                raise AssertionError(f"{policy}: {node_id} cannot ship what it was given")
+            shipments.extend(parcels)
+            for demand, count in assignment[node_id]:
+                placed[id(demand)] = placed.get(id(demand), 0) + count
+        backordered = tuple(
+            Backorder(d.line_id, d.item if d.bundle_id is None else d.kit[0][0].id,
+                      d.quantity - placed.get(id(d), 0), NO_STOCK, d.bundle_id)
+            for d in demands
+            if d.quantity > placed.get(id(d), 0)
+        )  # fmt: skip
+        return PolicyDecision(
+            shipments=tuple(shipments),
+            backordered=backordered,
+            promised_by=deadline,
+            explanation={
+                "policy": policy,
+                "promise": {"date": deadline.isoformat()},
+                "nodes": sorted(assignment),
+            },
+        )
+
+    def parcel_count(self, contents: Sequence[tuple[Demand, int]]) -> int:
+        alone = sum(
+            count * per_unit
+            for demand, count in contents
+            for sku, per_unit in demand.kit
+            if sku.ship_alone
+        )
+        packed = any(not sku.ship_alone for demand, _ in contents for sku, _ in demand.kit)
+        return alone + (1 if packed else 0)
+
+    def fits_capacity(self, view: _NodeView, contents: Sequence[tuple[Demand, int]]) -> bool:
+        return view.remaining_capacity is None or self.parcel_count(contents) <= (
+            view.remaining_capacity
+        )
+
+
+def nearest_policy(network: Network, carrier_calendar: Calendar | None = None) -> Policy:
+    """One node if any can ship everything (the nearest such); else repeatedly the node
+    that ships the most remaining units (nearest on ties), until none can ship more."""
+    base = _Baseline(network, carrier_calendar or DEFAULT_CARRIER_CALENDAR)
+
+    def decide(order: Order, stock: Stock, capacity: Mapping[str, int]) -> PolicyDecision:
+        demands = expand_order(order, network, keep_bundles_together=False)
+        views, deadline = base.views(order, demands, stock, capacity)
+        views.sort(key=lambda v: (v.miles, v.node.id))
+        by_id = {view.node.id: view for view in views}
+        need = {id(d): d.quantity for d in demands}
+        assignment: dict[str, list[tuple[Demand, int]]] = {}
+        while any(need.values()):
+            best: tuple[int, _NodeView, list[tuple[Demand, int]]] | None = None
+            for view in views:
+                if view.node.id in assignment:
+                    continue
+                taken: dict[str, int] = {}
+                contents: list[tuple[Demand, int]] = []
+                for demand in demands:
+                    sku = demand.kit[0][0]
+                    left = base.usable(order, view.node, sku, stock) - taken.get(sku.id, 0)
+                    count = min(need[id(demand)], left)
+                    if count > 0:
+                        contents.append((demand, count))
+                        taken[sku.id] = taken.get(sku.id, 0) + count
+                units = sum(count for _, count in contents)
+                better = best is None or units > best[0]
+                if units and better and base.fits_capacity(view, contents):
+                    best = (units, view, contents)
+            if best is None:
+                break
+            _, view, contents = best
+            assignment[view.node.id] = contents
+            for demand, count in contents:
+                need[id(demand)] -= count
+        return base.plan("nearest", order, demands, assignment, by_id, deadline)
+
+    return decide
+
+
+def priority_policy(network: Network, carrier_calendar: Calendar | None = None) -> Policy:
+    """Each line from the first node in (priority, id) order with stock, spilling what it
+    lacks to the next node in the list."""
+    base = _Baseline(network, carrier_calendar or DEFAULT_CARRIER_CALENDAR)
+
+    def decide(order: Order, stock: Stock, capacity: Mapping[str, int]) -> PolicyDecision:
+        demands = expand_order(order, network, keep_bundles_together=False)
+        views, deadline = base.views(order, demands, stock, capacity)
+        views.sort(key=lambda v: (v.node.priority, v.node.id))
+        by_id = {view.node.id: view for view in views}
+        assignment: dict[str, list[tuple[Demand, int]]] = {}
+        taken: dict[tuple[str, str], int] = {}
+        for demand in demands:
+            sku = demand.kit[0][0]
+            need = demand.quantity
+            for view in views:
+                if not need:
+                    break
+                key = (view.node.id, sku.id)
+                left = base.usable(order, view.node, sku, stock) - taken.get(key, 0)
+                count = min(need, left)
+                if count <= 0:
+                    continue
+                contents = [*assignment.get(view.node.id, []), (demand, count)]
+                if not base.fits_capacity(view, contents):
+                    continue
+                assignment[view.node.id] = contents
+                taken[key] = taken.get(key, 0) + count
+                need -= count
+        return base.plan("priority", order, demands, assignment, by_id, deadline)
+
+    return decide
+
+
+def make_policy(name: str, network: Network, rule_sets: Sequence[RuleSet] = ()) -> Policy:
+    if name == "ordermesh":
+        return ordermesh_policy(network, rule_sets)
+    if name == "nearest":
+        return nearest_policy(network)
+    if name == "priority":
+        return priority_policy(network)
+    raise ValueError(f"unknown policy {name!r}: expected one of {', '.join(POLICIES)}")
+
+
+# --------------------------------------------------------------------------------------------
+# Output and KPIs
+# --------------------------------------------------------------------------------------------
+
+
+def decision_json(routed: Routed) -> dict[str, Any]:
+    """One line of DECISIONS.jsonl (docs/simulate.md)."""
+    decision = routed.decision
+    return {
+        "order_id": routed.order.id,
+        "status": decision.status,
+        "shipments": [
+            {
+                "node": s.node_id,
+                "service": s.service_id,
+                "zone": s.zone,
+                "lines": [{"sku": line.sku, "quantity": line.quantity} for line in s.lines],
+                "shipping": round(s.shipping, 2),
+                "handling": round(s.handling, 2),
+                "cost": round(s.cost, 2),
+                "ship_date": s.ship_date.isoformat(),
+                "promised_date": s.promise_date.isoformat(),
+                "meets_promise": s.meets_promise,
+                "co2e_g": round(s.co2e_g, 1),
+            }
+            for s in decision.shipments
+        ],
+        "backordered": [{"sku": b.item, "quantity": b.quantity} for b in decision.backordered],
+        "cost": round(decision.cost, 2),
+        "promised_by": decision.promised_by.isoformat(),
+        "latency_ms": round(routed.latency_s * 1000, 3),
+        "explanation": decision.explanation,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Kpis:
+    orders: int
+    units: int  # SKU units ordered (a bundle counts as its components)
+    units_shipped: int
+    shipments: int
+    split_orders: int  # orders shipped in two or more parcels
+    shipping: float
+    handling: float
+    co2e_g: float
+    on_time_shipments: int
+    latency_p50_ms: float
+    latency_p99_ms: float
+    decision_seconds: float  # time spent deciding, summed over orders
+
+    @property
+    def cost(self) -> float:
+        return self.shipping + self.handling
+
+    @property
+    def fill_rate(self) -> float:
+        return self.units_shipped / self.units if self.units else 1.0
+
+    @property
+    def shipments_per_order(self) -> float:
+        return self.shipments / self.orders if self.orders else 0.0
+
+    @property
+    def split_rate(self) -> float:
+        return self.split_orders / self.orders if self.orders else 0.0
+
+    @property
+    def promise_hit_rate(self) -> float:
+        return self.on_time_shipments / self.shipments if self.shipments else 1.0
+
+    @property
+    def orders_per_second(self) -> float:
+        return self.orders / self.decision_seconds if self.decision_seconds else 0.0
+
+    def per_order(self, value: float) -> float:
+        return value / self.orders if self.orders else 0.0
+
+    def to_json_dict(self) -> dict[str, float | int]:
+        return {
+            "orders": self.orders,
+            "units": self.units,
+            "units_shipped": self.units_shipped,
+            "fill_rate": round(self.fill_rate, 4),
+            "shipments": self.shipments,
+            "shipments_per_order": round(self.shipments_per_order, 4),
+            "split_rate": round(self.split_rate, 4),
+            "cost": round(self.cost, 2),
+            "shipping": round(self.shipping, 2),
+            "handling": round(self.handling, 2),
+            "cost_per_order": round(self.per_order(self.cost), 4),
+            "shipping_per_order": round(self.per_order(self.shipping), 4),
+            "handling_per_order": round(self.per_order(self.handling), 4),
+            "co2e_kg_per_order": round(self.per_order(self.co2e_g) / 1000, 4),
+            "promise_hit_rate": round(self.promise_hit_rate, 4),
+            "latency_p50_ms": round(self.latency_p50_ms, 3),
+            "latency_p99_ms": round(self.latency_p99_ms, 3),
+            "orders_per_second": round(self.orders_per_second, 1),
+        }
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least ``share`` of values at or
+    below it."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * share // 1))
+    return ordered[int(rank) - 1]
+
+
+def kpis(results: Sequence[Routed]) -> Kpis:
+    shipped = sum(s.units for r in results for s in r.decision.shipments)
+    backordered = sum(b.quantity for r in results for b in r.decision.backordered)
+    latencies = [r.latency_s * 1000 for r in results]
+    return Kpis(
+        orders=len(results),
+        units=shipped + backordered,
+        units_shipped=shipped,
+        shipments=sum(len(r.decision.shipments) for r in results),
+        split_orders=sum(1 for r in results if len(r.decision.shipments) > 1),
+        shipping=sum(r.decision.shipping for r in results),
+        handling=sum(r.decision.handling for r in results),
+        co2e_g=sum(s.co2e_g for r in results for s in r.decision.shipments),
+        on_time_shipments=sum(1 for r in results for s in r.decision.shipments if s.meets_promise),
+        latency_p50_ms=percentile(latencies, 0.50),
+        latency_p99_ms=percentile(latencies, 0.99),
+        decision_seconds=sum(r.latency_s for r in results),
+    )
