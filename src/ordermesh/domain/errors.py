@@ -11,10 +11,15 @@ prose, so an edge (CLI, API) can render it and map it to an exit code or HTTP st
     │   ├── UnknownNode
     │   ├── UnknownSku
     │   ├── UnknownChannel
-    │   └── NetworkNotLoaded
+    │   ├── NetworkNotLoaded
+    │   ├── UnknownOrder
+    │   └── UnknownFulfillmentRequest
     └── Conflict                the request is well formed but the state refuses it
         ├── InsufficientStock   a reservation asked for more than is available to sell
-        └── StaleInventory      a position moved between reading and writing it
+        ├── StaleInventory      a position moved between reading and writing it
+        ├── IllegalTransition   an order or fulfillment request cannot go to that status
+        ├── DuplicateOrder      a concurrent request stored the same order first
+        └── ConcurrentUpdate    the database aborted a transaction to break a deadlock
 """
 
 from __future__ import annotations
@@ -105,3 +110,51 @@ class StaleInventory(Conflict):
         self.node_id = node_id
         self.sku = sku
         super().__init__(f"{node_id}/{sku} was changed concurrently; try again")
+
+
+class UnknownOrder(NotFound):
+    def __init__(self, order_id: str) -> None:
+        self.order_id = order_id
+        super().__init__(f"unknown order {order_id!r}")
+
+
+class UnknownFulfillmentRequest(NotFound):
+    def __init__(self, request_id: str) -> None:
+        self.request_id = request_id
+        super().__init__(f"unknown fulfillment request {request_id!r}")
+
+
+class IllegalTransition(Conflict):
+    """``entity`` ("order", "order_hold" or "fulfillment_request") cannot go from
+    ``from_status`` to ``to_status``; ``detail`` says why when the table alone does not."""
+
+    def __init__(
+        self,
+        entity: str,
+        entity_id: str,
+        from_status: str,
+        to_status: str,
+        detail: str = "",
+    ) -> None:
+        self.entity = entity
+        self.entity_id = entity_id
+        self.from_status = from_status
+        self.to_status = to_status
+        self.detail = detail
+        message = f"{entity} {entity_id} cannot go from {from_status} to {to_status}"
+        super().__init__(f"{message}: {detail}" if detail else message)
+
+
+class DuplicateOrder(Conflict):
+    """Another request stored an order with the same idempotency key or channel order id
+    first; the order service answers with that order instead."""
+
+    def __init__(self, channel: str, key: str) -> None:
+        self.channel = channel
+        self.key = key
+        super().__init__(f"channel {channel!r} already placed an order under {key!r}")
+
+
+class ConcurrentUpdate(Conflict):
+    """The database aborted a transaction to break a deadlock or a serialisation failure
+    between concurrent writers; the services run the whole unit of work again."""

@@ -22,6 +22,7 @@ from ordermesh.domain.inventory import (
     plan_snapshot,
 )
 from ordermesh.domain.network import Network
+from ordermesh.services.backorders import after_inventory_change
 from ordermesh.services.ports import Clock, UnitOfWork
 from ordermesh.services.retry import retry_when_stale
 
@@ -94,6 +95,9 @@ def _apply_snapshots(
                 changes.append(change)
             if on_node is not None:
                 on_node(node_id)
+        # In the same transaction: units that arrive go to waiting orders before anyone
+        # else can sell them, and never to two of them.
+        after_inventory_change(uow, network, changes, actor, now)
         uow.commit()
     return SnapshotReport(
         nodes=tuple(snapshots),
@@ -130,10 +134,13 @@ def _adjust(
     clock: Clock,
 ) -> PositionChange:
     with uow:
-        _check_stockable(_network(uow), node_id, [sku])
+        network = _network(uow)
+        _check_stockable(network, node_id, [sku])
         held = uow.inventory.positions(node_id=node_id, skus=[sku])
         change = plan_adjustment(held[0] if held else Position(node_id, sku), delta, reason)
-        uow.inventory.apply(change, actor, clock.now())
+        now = clock.now()
+        uow.inventory.apply(change, actor, now)
+        after_inventory_change(uow, network, [change], actor, now)
         uow.commit()
     return change
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
 from ordermesh.domain.availability import Position
+from ordermesh.domain.events import Event
 from ordermesh.domain.inventory import PositionChange
+from ordermesh.domain.lifecycle import OrderStatus, RequestStatus, Transition
 from ordermesh.domain.network import Network
+from ordermesh.domain.order import OrderLine, ShipTo
+from ordermesh.domain.routing.explain import JsonValue
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +70,317 @@ class InventoryRepository(Protocol):
     def journal(self, node_id: str | None = None, limit: int = 100) -> Sequence[JournalEntry]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class OrderLineState:
+    """A stored order line. Quantities are in the line's own units (bundles for a bundle
+    line); ``excluded_nodes`` rejected or short-picked it and are skipped when re-routing."""
+
+    line_id: str
+    item: str
+    quantity: int
+    unit_price: float | None
+    cancelled_quantity: int = 0
+    excluded_nodes: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class OrderState:
+    id: str
+    channel: str
+    external_id: str | None
+    idempotency_key: str | None
+    customer_tier: str | None
+    ship_to: ShipTo
+    service_level: str
+    tags: tuple[str, ...]
+    status: OrderStatus
+    on_hold: bool
+    priority: int  # of its backorders: lower is served first, then the oldest
+    placed_at: datetime
+    promised_by: date | None
+    rule_set_id: str | None
+    rule_set_version: int | None
+    explanation: Mapping[str, JsonValue] | None  # of the latest routing decision
+    created_at: datetime
+    updated_at: datetime
+    lines: tuple[OrderLineState, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrder:
+    channel: str
+    external_id: str | None
+    idempotency_key: str | None
+    customer_tier: str | None
+    ship_to: ShipTo
+    service_level: str
+    tags: tuple[str, ...]
+    on_hold: bool
+    priority: int
+    placed_at: datetime
+    lines: tuple[OrderLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestLine:
+    """Units of one SKU of one order line in a fulfillment request."""
+
+    line_id: str
+    sku: str
+    bundle_id: str | None
+    quantity: int
+    cancelled_quantity: int = 0
+    shipped_quantity: int = 0
+
+    @property
+    def wanted(self) -> int:
+        """Units the node is still expected to ship (or shipped)."""
+        return self.quantity - self.cancelled_quantity
+
+
+@dataclass(frozen=True, slots=True)
+class FulfillmentRequest:
+    id: str
+    order_id: str
+    node_id: str
+    service_id: str
+    status: RequestStatus
+    costs: Mapping[str, JsonValue]  # the parcel's cost breakdown, as routing priced it
+    ship_date: date
+    promise_date: date
+    tracking_number: str | None
+    carrier: str | None
+    reject_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    lines: tuple[RequestLine, ...]
+
+    @property
+    def units(self) -> int:
+        return sum(line.wanted for line in self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class NewRequest:
+    order_id: str
+    node_id: str
+    service_id: str
+    status: RequestStatus
+    costs: Mapping[str, JsonValue]
+    ship_date: date
+    promise_date: date
+    lines: tuple[RequestLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BackorderEntry:
+    """Units of one SKU of one order line waiting for stock (SKU units, bundles expanded)."""
+
+    id: int
+    order_id: str
+    line_id: str
+    sku: str
+    bundle_id: str | None
+    quantity: int
+    reason: str
+    priority: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionEntry:
+    id: int
+    transition: Transition
+    order_id: str
+    actor: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An outbox row: ``id`` orders every event, ``sequence`` the events of one order."""
+
+    id: int
+    event_id: str
+    type: str
+    order_id: str | None
+    sequence: int | None
+    occurred_at: datetime
+    data: Mapping[str, JsonValue] = field(default_factory=dict)
+
+    def to_json_dict(self) -> dict[str, JsonValue]:
+        """The stable envelope of docs/events.md."""
+        return {
+            "id": self.id,
+            "event_id": self.event_id,
+            "type": self.type,
+            "occurred_at": self.occurred_at.isoformat(),
+            "order_id": self.order_id,
+            "sequence": self.sequence,
+            "data": dict(self.data),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class OpenReservation:
+    reference: str
+    node_id: str
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    id: str
+    key_hash: str
+    role: str  # "admin", "channel:<id>" or "node:<id>"
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFilter:
+    status: OrderStatus | None = None
+    channel: str | None = None
+    created_from: datetime | None = None  # inclusive
+    created_to: datetime | None = None  # exclusive
+
+
+class OrderRepository(Protocol):
+    """Orders, their fulfillment requests, backorders and transitions. Ids are made here."""
+
+    def add(self, order: NewOrder, at: datetime) -> str:
+        """Store a received order; ``DuplicateOrder`` when its key is already taken."""
+        ...
+
+    def find_by_key(
+        self, channel: str, idempotency_key: str | None, external_id: str | None
+    ) -> str | None: ...
+
+    def get(self, order_id: str, *, lock: bool = False) -> OrderState | None:
+        """``lock`` holds the order row until the transaction ends, so that two changes to
+        one order (say a cancel and a shipment) run one after the other."""
+        ...
+
+    def save(self, order: OrderState, at: datetime) -> None:
+        """Write the mutable fields of the order and its lines."""
+        ...
+
+    def page(
+        self, where: OrderFilter, after: tuple[datetime, str] | None, limit: int
+    ) -> list[OrderState]:
+        """Newest first by (created_at, id), strictly after the cursor ``after``."""
+        ...
+
+    def add_request(self, request: NewRequest, at: datetime) -> str: ...
+
+    def get_request(self, request_id: str) -> FulfillmentRequest | None: ...
+
+    def save_request(self, request: FulfillmentRequest, at: datetime) -> None:
+        """Write status, tracking, reject reason and the lines' cancelled and shipped units."""
+        ...
+
+    def requests_of(self, order_ids: Collection[str]) -> list[FulfillmentRequest]: ...
+
+    def requests_at(
+        self,
+        node_ids: Collection[str],
+        statuses: Collection[RequestStatus],
+        after: tuple[datetime, str] | None = None,
+        limit: int | None = None,
+    ) -> list[FulfillmentRequest]:
+        """Oldest first by (created_at, id), strictly after ``after``."""
+        ...
+
+    def shipments_on(self, ship_dates: Mapping[str, date]) -> dict[str, int]:
+        """Per node, the requests not cancelled or rejected that ship on the given date."""
+        ...
+
+    def add_backorder(
+        self,
+        order_id: str,
+        line_id: str,
+        sku: str,
+        bundle_id: str | None,
+        quantity: int,
+        reason: str,
+        priority: int,
+        at: datetime,
+    ) -> int: ...
+
+    def set_backorder_quantity(self, backorder_id: int, quantity: int) -> None:
+        """Units still waiting; zero removes the backorder."""
+        ...
+
+    def backorders_of(self, order_ids: Collection[str]) -> list[BackorderEntry]: ...
+
+    def waiting_for(self, skus: Collection[str]) -> list[BackorderEntry]:
+        """Backorders of these SKUs by priority, then age."""
+        ...
+
+    def add_transition(
+        self, transition: Transition, order_id: str, actor: str, reason: str, at: datetime
+    ) -> None: ...
+
+    def transitions(self, order_id: str) -> list[TransitionEntry]:
+        """Every transition of the order and its requests, oldest first."""
+        ...
+
+
+class ReservationLedger(Protocol):
+    """Reservations held by fulfillment request lines, beyond reserving (which the
+    inventory repository's ``try_reserve`` does)."""
+
+    def lock_positions(self, skus: Collection[str]) -> None:
+        """Hold every position of these SKUs until the transaction ends (no-op where the
+        database already runs one writer at a time)."""
+        ...
+
+    def release_units(self, reference: str, units: int, at: datetime) -> int:
+        """Release ``units`` of the open reservation(s) under ``reference``; returns the
+        units released (fewer when fewer were open)."""
+        ...
+
+    def consume(
+        self, reference: str, shipped: int, actor: str, at: datetime
+    ) -> PositionChange | None:
+        """Settle the reservation of a shipment: ``shipped`` units leave the node (on_hand
+        and reserved drop, journalled), every other unit held under ``reference`` is
+        released. Returns the on-hand change, None when nothing shipped."""
+        ...
+
+    def open_reservations(self) -> list[OpenReservation]: ...
+
+
+class EventOutbox(Protocol):
+    def add(self, events: Sequence[Event], at: datetime) -> list[StoredEvent]:
+        """Append events in order, numbering each order's events on from its last one."""
+        ...
+
+    def after(self, event_id: int, limit: int) -> list[StoredEvent]: ...
+
+
+class ApiKeyRepository(Protocol):
+    def add(self, key_hash: str, role: str, label: str, at: datetime) -> ApiKey: ...
+
+    def find_active_by_hash(self, key_hash: str) -> ApiKey | None: ...
+
+    def revoke(self, key_id: str, at: datetime) -> bool: ...
+
+    def all(self) -> list[ApiKey]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything done through it commits together or not at all."""
 
     network: NetworkRepository
     inventory: InventoryRepository
+    orders: OrderRepository
+    reservations: ReservationLedger
+    events: EventOutbox
+    api_keys: ApiKeyRepository
 
     def __enter__(self) -> Self: ...
 

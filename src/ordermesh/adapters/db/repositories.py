@@ -6,7 +6,8 @@ connection owns the transaction.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,7 @@ from ordermesh.adapters.formats.network_document import network_from_document
 from ordermesh.domain.availability import Position
 from ordermesh.domain.errors import StaleInventory
 from ordermesh.domain.inventory import ChangeKind, PositionChange
+from ordermesh.domain.network import Network
 from ordermesh.services.ports import JournalEntry, NetworkVersion
 
 
@@ -44,17 +46,49 @@ class SqlNetworkRepository:
         return version
 
     def current(self) -> NetworkVersion | None:
+        v = network_versions.c
         row = self._connection.execute(
-            sa.select(network_versions).order_by(network_versions.c.version.desc()).limit(1)
+            sa.select(v.version, v.loaded_at, v.checksum).order_by(v.version.desc()).limit(1)
         ).one_or_none()
         if row is None:
             return None
+        network = _PARSED.get(row.checksum)
+        if network is None:
+            # Parsing (validation, geocoding, holidays) costs milliseconds; a stored version
+            # never changes, so each process parses it once.
+            document = self._connection.execute(
+                sa.select(v.document).where(v.version == row.version)
+            ).scalar_one()
+            network = network_from_document(document)
+            _PARSED.put(row.checksum, network)
         return NetworkVersion(
-            version=row.version,
-            loaded_at=row.loaded_at,
-            network=network_from_document(row.document),
-            checksum=row.checksum,
+            version=row.version, loaded_at=row.loaded_at, network=network, checksum=row.checksum
         )
+
+
+class _ParsedNetworks:
+    """Networks parsed from stored documents, by checksum; shared by the threads of a process."""
+
+    def __init__(self, size: int = 4) -> None:
+        self._size = size
+        self._networks: OrderedDict[str, Network] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, checksum: str) -> Network | None:
+        with self._lock:
+            network = self._networks.get(checksum)
+            if network is not None:
+                self._networks.move_to_end(checksum)
+            return network
+
+    def put(self, checksum: str, network: Network) -> None:
+        with self._lock:
+            self._networks[checksum] = network
+            while len(self._networks) > self._size:
+                self._networks.popitem(last=False)
+
+
+_PARSED = _ParsedNetworks()
 
 
 class SqlInventoryRepository:

@@ -117,3 +117,175 @@ reservations = sa.Table(
         name="status_known",
     ),
 )
+
+ORDER_STATUSES = (
+    "received",
+    "routed",
+    "partially_backordered",
+    "backordered",
+    "fulfilled",
+    "cancelled",
+)
+REQUEST_STATUSES = (
+    "created",
+    "released",
+    "accepted",
+    "rejected",
+    "shipped",
+    "delivered",
+    "cancelled",
+)
+
+
+def _one_of(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{value}'" for value in values)
+
+
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("channel", sa.Text, nullable=False),
+    sa.Column("external_id", sa.Text, nullable=True),
+    sa.Column("idempotency_key", sa.Text, nullable=True),
+    sa.Column("customer_tier", sa.Text, nullable=True),
+    sa.Column("ship_to", sa.JSON, nullable=False),
+    sa.Column("service_level", sa.Text, nullable=False),
+    sa.Column("tags", sa.JSON, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("on_hold", sa.Boolean, nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("placed_at", UtcDateTime(), nullable=False),
+    sa.Column("promised_by", sa.Date, nullable=True),
+    sa.Column("rule_set_id", sa.Text, nullable=True),
+    sa.Column("rule_set_version", sa.Integer, nullable=True),
+    sa.Column("explanation", sa.JSON, nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # NULLs are distinct in a unique constraint on both databases, so orders without an
+    # external id or an idempotency key never collide. Keys are scoped to the channel so
+    # that one channel can never be answered with another channel's order.
+    sa.UniqueConstraint("channel", "external_id"),
+    sa.UniqueConstraint("channel", "idempotency_key"),
+    sa.CheckConstraint(f"status IN ({_one_of(ORDER_STATUSES)})", name="status_known"),
+    # list_orders pages newest first over (created_at, id).
+    sa.Index("ix_orders_created_at_id", "created_at", "id"),
+    sa.Index("ix_orders_status", "status"),
+)
+
+order_lines = sa.Table(
+    "order_lines",
+    metadata,
+    sa.Column("order_id", sa.Text, sa.ForeignKey("orders.id"), primary_key=True),
+    sa.Column("line_id", sa.Text, primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("item", sa.Text, nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("unit_price", sa.Float, nullable=True),
+    sa.Column("cancelled_quantity", sa.Integer, nullable=False),
+    # Nodes that rejected or short-picked units of this line: re-routing skips them.
+    sa.Column("excluded_nodes", sa.JSON, nullable=False),
+    sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+    sa.CheckConstraint(
+        "cancelled_quantity >= 0 AND cancelled_quantity <= quantity", name="cancelled_in_range"
+    ),
+)
+
+fulfillment_requests = sa.Table(
+    "fulfillment_requests",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("order_id", sa.Text, sa.ForeignKey("orders.id"), nullable=False, index=True),
+    sa.Column("node_id", sa.Text, nullable=False),
+    sa.Column("service_id", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("costs", sa.JSON, nullable=False),
+    sa.Column("ship_date", sa.Date, nullable=False),
+    sa.Column("promise_date", sa.Date, nullable=False),
+    sa.Column("tracking_number", sa.Text, nullable=True),
+    sa.Column("carrier", sa.Text, nullable=True),
+    sa.Column("reject_reason", sa.Text, nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.CheckConstraint(f"status IN ({_one_of(REQUEST_STATUSES)})", name="status_known"),
+    # A node's work queue, and its shipments per ship date (daily capacity).
+    sa.Index("ix_fulfillment_requests_node_id_status", "node_id", "status"),
+    sa.Index("ix_fulfillment_requests_node_id_ship_date", "node_id", "ship_date"),
+)
+
+fulfillment_request_lines = sa.Table(
+    "fulfillment_request_lines",
+    metadata,
+    sa.Column("request_id", sa.Text, sa.ForeignKey("fulfillment_requests.id"), primary_key=True),
+    sa.Column("line_id", sa.Text, primary_key=True),
+    sa.Column("sku", sa.Text, primary_key=True),
+    sa.Column("bundle_id", sa.Text, nullable=True),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("cancelled_quantity", sa.Integer, nullable=False),
+    sa.Column("shipped_quantity", sa.Integer, nullable=False),
+    sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+    sa.CheckConstraint(
+        "cancelled_quantity >= 0 AND shipped_quantity >= 0"
+        " AND cancelled_quantity + shipped_quantity <= quantity",
+        name="quantities_in_range",
+    ),
+)
+
+backorders = sa.Table(
+    "backorders",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("order_id", sa.Text, sa.ForeignKey("orders.id"), nullable=False, index=True),
+    sa.Column("line_id", sa.Text, nullable=False),
+    sa.Column("sku", sa.Text, nullable=False, index=True),
+    sa.Column("bundle_id", sa.Text, nullable=True),
+    sa.Column("quantity", sa.Integer, nullable=False),  # units still waiting
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+    sqlite_autoincrement=True,
+)
+
+# Append-only, like the inventory journal.
+transitions = sa.Table(
+    "transitions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("entity_kind", sa.Text, nullable=False),
+    sa.Column("entity_id", sa.Text, nullable=False),
+    sa.Column("order_id", sa.Text, nullable=False, index=True),
+    sa.Column("from_status", sa.Text, nullable=True),
+    sa.Column("to_status", sa.Text, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Index("ix_transitions_entity_kind_entity_id", "entity_kind", "entity_id"),
+    sqlite_autoincrement=True,
+)
+
+outbox_events = sa.Table(
+    "outbox_events",
+    metadata,
+    # Readers page by id (GET /v1/events?after=), so an id must never be reused.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.Text, nullable=False, unique=True),
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("order_id", sa.Text, nullable=True),
+    sa.Column("order_sequence", sa.Integer, nullable=True),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("order_id", "order_sequence"),
+    sqlite_autoincrement=True,
+)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("key_hash", sa.Text, nullable=False, unique=True),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("revoked_at", UtcDateTime(), nullable=True),
+)

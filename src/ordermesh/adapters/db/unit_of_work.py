@@ -7,8 +7,27 @@ from typing import Self
 
 import sqlalchemy as sa
 
+from ordermesh.adapters.db.order_repository import (
+    SqlApiKeyRepository,
+    SqlEventOutbox,
+    SqlOrderRepository,
+    SqlReservationLedger,
+)
 from ordermesh.adapters.db.repositories import SqlInventoryRepository, SqlNetworkRepository
-from ordermesh.services.ports import InventoryRepository, NetworkRepository
+from ordermesh.domain.errors import ConcurrentUpdate
+from ordermesh.services.ports import (
+    ApiKeyRepository,
+    EventOutbox,
+    InventoryRepository,
+    NetworkRepository,
+    OrderRepository,
+    ReservationLedger,
+)
+
+# PostgreSQL aborts one of two transactions that wait on each other (deadlock_detected) or
+# that a serializable snapshot cannot order (serialization_failure): both succeed when run
+# again, so they surface as ``ConcurrentUpdate``, which the services retry.
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
 
 
 class SqlUnitOfWork:
@@ -25,6 +44,10 @@ class SqlUnitOfWork:
     # so invariant, and the SQL types here would make this class not a UnitOfWork.
     network: NetworkRepository
     inventory: InventoryRepository
+    orders: OrderRepository
+    reservations: ReservationLedger
+    events: EventOutbox
+    api_keys: ApiKeyRepository
 
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
@@ -36,6 +59,10 @@ class SqlUnitOfWork:
         self._connection = self._engine.connect()
         self.network = SqlNetworkRepository(self._connection)
         self.inventory = SqlInventoryRepository(self._connection)
+        self.orders = SqlOrderRepository(self._connection)
+        self.reservations = SqlReservationLedger(self._connection)
+        self.events = SqlEventOutbox(self._connection)
+        self.api_keys = SqlApiKeyRepository(self._connection)
         return self
 
     def __exit__(
@@ -51,6 +78,8 @@ class SqlUnitOfWork:
             connection.rollback()
         finally:
             connection.close()
+        if isinstance(exc, sa.exc.DBAPIError) and _sqlstate(exc) in _RETRYABLE_SQLSTATES:
+            raise ConcurrentUpdate(str(exc.orig)) from exc
 
     def commit(self) -> None:
         self._active().commit()
@@ -62,3 +91,8 @@ class SqlUnitOfWork:
         if self._connection is None:
             raise RuntimeError("use the unit of work inside a `with` block")
         return self._connection
+
+
+def _sqlstate(error: sa.exc.DBAPIError) -> str | None:
+    code = getattr(error.orig, "sqlstate", None)
+    return code if isinstance(code, str) else None
