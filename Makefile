@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck clean
+.PHONY: run test lint typecheck clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Load the demo (once), then replace make with the API server: it prints the URL of the API
+# and of its docs, and on first run an admin key (`ordermesh keys create` makes more).
 run: $(STAMP)
 	$(BIN)/ordermesh demo
+	$(BIN)/ordermesh keys create --role admin --label "make run" --if-none
+	exec $(BIN)/ordermesh serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests $(wildcard bench)
@@ -27,6 +34,9 @@ typecheck: $(STAMP)
 
 test: lint typecheck
 	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

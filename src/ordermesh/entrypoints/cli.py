@@ -23,7 +23,10 @@ from ordermesh.domain.errors import Conflict, InvalidInput, NotFound, OrdermeshE
 from ordermesh.domain.inventory import AdjustmentReason
 from ordermesh.domain.model import Capability
 from ordermesh.domain.network import Network
+from ordermesh.entrypoints.api.api_keys import check_role, create_key_if_none
 from ordermesh.entrypoints.progress import progress_bar
+from ordermesh.entrypoints.serve import serve
+from ordermesh.entrypoints.simulate import simulate
 from ordermesh.services import inventory as inventory_service
 from ordermesh.services import network as network_service
 
@@ -32,6 +35,10 @@ network_app = typer.Typer(help="Validate, load and show the network document.")
 inventory_app = typer.Typer(help="Load inventory snapshots and adjust positions.")
 app.add_typer(network_app, name="network")
 app.add_typer(inventory_app, name="inventory")
+app.command("simulate")(simulate)
+app.command("serve")(serve)
+keys_app = typer.Typer(help="Issue API keys (each bound to one role).")
+app.add_typer(keys_app, name="keys")
 
 out = Console()
 err = Console(stderr=True)
@@ -243,6 +250,28 @@ def inventory_adjust(
         out.print_json(data={"node": node, "sku": sku, "on_hand": change.on_hand_after})
     else:
         out.print(f"{node}/{sku}: on_hand {change.on_hand_before} -> {change.on_hand_after}")
+
+
+@keys_app.command("create")
+def keys_create(
+    role: str = typer.Option(..., help="admin, channel:<id> or node:<id>."),
+    label: str = typer.Option("", help="A note on whom the key is for."),
+    if_none: bool = typer.Option(False, "--if-none", help="Only if the role has no key yet."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Issue a new API key and print it: it is shown this once, only its hash is kept."""
+    try:
+        check_role(role)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--role") from None
+    with _application() as application:
+        key = create_key_if_none(application, role, label, only_if_none=if_none)
+    if key is None:
+        out.print(f"{role}: a key exists already (`ordermesh keys create --role {role}` adds one)")
+    elif as_json:
+        out.print_json(data={"role": role, "label": label, "key": key})
+    else:
+        out.print(f"new {role} key (shown once, keep it): {key}", highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -1,0 +1,59 @@
+"""``ordermesh serve``: run the HTTP API under uvicorn.
+
+The database is migrated once, here, before any worker starts; each worker then builds its
+own app and engine through the factory ``api.app:app_from_environment`` (``factory=True``),
+so no connection is ever shared across processes. With more than one worker, Prometheus
+metrics are kept in multiprocess mode in a fresh temporary directory (see api/metrics.py).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+import typer
+from rich.console import Console
+
+from ordermesh.bootstrap import bootstrap
+
+# prometheus-client reads this when it is imported, i.e. in each worker (api/metrics.py).
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+FACTORY = "ordermesh.entrypoints.api.app:app_from_environment"
+
+out = Console()
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, min=0, max=65535, help="TCP port (0: any free port)."),
+    workers: int = typer.Option(1, min=1, help="Worker processes, each with its own engine."),
+    log_level: str = typer.Option("info", help="uvicorn log level."),
+) -> None:
+    """Run the REST API (OpenAPI docs at /docs)."""
+    application = bootstrap()  # migrates, once, before the workers race for it
+    url = application.settings.database_url
+    application.close()
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    out.print(f"ordermesh API on http://{shown}:{port}  (docs: http://{shown}:{port}/docs)")
+    out.print(f"database: {url}; workers: {workers}")
+    metrics_dir: str | None = None
+    if workers > 1 and not os.environ.get(MULTIPROC_ENV):
+        metrics_dir = tempfile.mkdtemp(prefix="ordermesh-metrics-")
+        os.environ[MULTIPROC_ENV] = metrics_dir
+    os.environ["ORDERMESH_MIGRATED"] = "1"
+    import uvicorn  # only here: the rest of the CLI starts without it
+
+    try:
+        uvicorn.run(
+            FACTORY,
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+            access_log=False,
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
