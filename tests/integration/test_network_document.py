@@ -153,3 +153,67 @@ def test_json_documents_are_accepted(document: dict[str, Any]) -> None:
     normalised, _ = validate_network_document(document)
     _, network = load_network_file(json.dumps(normalised).encode(), "net.json")
     assert "DC-RENO" in network.nodes
+
+
+def test_rule_sets_in_the_document_reach_the_network(document: dict[str, Any]) -> None:
+    document["rule_sets"] = [
+        {
+            "id": "amazon-no-stores",
+            "version": 3,
+            "match": {"channels": ["amazon"]},
+            "filters": {"exclude_stores_for_channels": ["amazon"]},
+        }
+    ]
+    normalised, network = validate_network_document(document)
+    [rule_set] = network.rule_sets
+    assert (rule_set.id, rule_set.version) == ("amazon-no-stores", 3)
+    assert validate_network_document(normalised)[1].rule_sets == network.rule_sets
+
+
+def test_a_bad_rule_set_is_named_by_its_path(document: dict[str, Any]) -> None:
+    document["rule_sets"] = [
+        {"id": "far", "filters": {"max_distance_miles": -5}},
+        {"id": "typo", "match": {"chanels": ["web"]}},
+    ]
+    problems = problems_of(document)
+    assert any(p.startswith("rule_sets[0].filters.max_distance_miles") for p in problems)
+    assert any(p.startswith("rule_sets[1].match") for p in problems)
+
+
+def test_a_node_connector_describes_its_partner(document: dict[str, Any]) -> None:
+    document["nodes"][1]["connector"] = {
+        "type": "x12",
+        "inbox": "var/partners/ohio/in",
+        "outbox": "var/partners/ohio/out",
+        "partner_id": "OHIO3PL",
+        "our_id": "ORDERMESH",
+    }
+    _, network = validate_network_document(document)
+    connector = network.node("DC-OHIO").connector
+    assert (connector.type.value, connector.partner_id, connector.element_separator) == (
+        "x12",
+        "OHIO3PL",
+        "*",
+    )
+    assert network.node("DC-RENO").connector.type.value == "api"
+
+
+def test_a_connector_missing_what_its_type_needs_is_refused(document: dict[str, Any]) -> None:
+    document["nodes"][0]["connector"] = {"type": "csv", "inbox": "in"}
+    document["channels"][0]["connector"] = {"type": "webhook", "url": "https://hooks.example"}
+    document["nodes"][1]["connector"] = {"type": "shopify", "secret": "s3cr3t-value"}
+    problems = problems_of(document)
+    assert "nodes[0].connector.outbox: is required for a csv connector" in problems
+    assert "channels[0].connector.secret: is required for a webhook connector" in problems
+    assert "nodes[1].connector.type: shopify connects channels, not nodes" in problems
+
+
+def test_a_webhook_url_must_be_http(document: dict[str, Any]) -> None:
+    document["channels"][0]["connector"] = {
+        "type": "webhook",
+        "url": "ftp://x",
+        "secret": "12345678",
+    }
+    assert problems_of(document) == [
+        "channels[0].connector.url: must be an http:// or https:// URL, not 'ftp://x'"
+    ]

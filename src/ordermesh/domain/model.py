@@ -58,6 +58,38 @@ class Calendar:
         )
 
 
+class ConnectorType(StrEnum):
+    """How ordermesh talks to a partner (a node or a channel)."""
+
+    API = "api"  # the partner calls the REST API
+    CSV = "csv"  # flat files in an inbox and an outbox folder
+    X12 = "x12"  # EDI X12 documents in an inbox and an outbox folder
+    WEBHOOK = "webhook"  # ordermesh posts signed events to the partner's URL
+    SHOPIFY = "shopify"  # a Shopify store's orders/create webhook (channels only)
+
+
+@dataclass(frozen=True, slots=True)
+class Connector:
+    """A partner profile: changing it needs no code and loses no in-flight work, since
+    documents already written stay in the old outbox and requests keep their state."""
+
+    type: ConnectorType = ConnectorType.API
+    inbox: str | None = None
+    outbox: str | None = None
+    # X12: the partner's and our interchange ids (ISA05-08), and the separators we write.
+    partner_id: str | None = None
+    our_id: str | None = None
+    id_qualifier: str = "ZZ"
+    element_separator: str = "*"
+    segment_terminator: str = "~"
+    component_separator: str = ">"
+    url: str | None = None
+    secret: str | None = None
+
+
+API_CONNECTOR = Connector()
+
+
 @dataclass(frozen=True, slots=True)
 class Node:
     id: str
@@ -73,6 +105,7 @@ class Node:
     calendar: Calendar = Calendar()
     priority: int = 100  # lower is preferred in tie-breaks
     hazmat_capable: bool = False
+    connector: Connector = API_CONNECTOR
 
     def can(self, capability: Capability) -> bool:
         return capability in self.capabilities
@@ -134,6 +167,7 @@ class Channel:
     service_level: str
     buffer: ChannelBuffer = ChannelBuffer()
     name: str = ""
+    connector: Connector = API_CONNECTOR
 
 
 @dataclass(frozen=True, slots=True)

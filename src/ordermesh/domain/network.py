@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ordermesh.domain.errors import UnknownChannel, UnknownNode, UnknownSku
 from ordermesh.domain.model import (
@@ -16,6 +17,9 @@ from ordermesh.domain.model import (
     Sku,
     Zone,
 )
+
+if TYPE_CHECKING:  # routing imports this module; the annotation alone needs no import
+    from ordermesh.domain.routing.rules import RuleSet
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +34,8 @@ class Network:
     co2e: Co2eFactors = field(default_factory=Co2eFactors)
     name: str = "network"
     currency: str = "USD"
+    # Tried in order for each order, first match wins; none: the built-in default.
+    rule_sets: tuple[RuleSet, ...] = ()
 
     def node(self, node_id: str) -> Node:
         try:

@@ -208,8 +208,7 @@ def move_request(
 def _rule_set(network: Network, order: Order) -> RuleSet:
     # Networks carry their rule sets once the network document declares them; until then
     # (or when none matches) the built-in default routes.
-    rule_sets: Sequence[RuleSet] = getattr(network, "rule_sets", ())
-    return select_rule_set(rule_sets, order)
+    return select_rule_set(network.rule_sets, order)
 
 
 def _capacity_used(session: Session) -> dict[str, int]:

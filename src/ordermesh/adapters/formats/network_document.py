@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date, time
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,6 +32,8 @@ from ordermesh.domain.model import (
     Channel,
     ChannelBuffer,
     Co2eFactors,
+    Connector,
+    ConnectorType,
     Handling,
     Location,
     Node,
@@ -42,6 +45,7 @@ from ordermesh.domain.model import (
     Zone,
 )
 from ordermesh.domain.network import Network
+from ordermesh.domain.routing.rule_document import rule_sets_from_list
 
 NonNegative = Annotated[float, Field(ge=0)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
@@ -83,6 +87,30 @@ class CalendarDoc(_Strict):
     holidays: HolidaysDoc | None = None
 
 
+Separator = Annotated[str, Field(min_length=1, max_length=1)]
+
+
+class ConnectorDoc(_Strict):
+    type: ConnectorType = ConnectorType.API
+    inbox: str | None = None
+    outbox: str | None = None
+    partner_id: Annotated[str, Field(min_length=1, max_length=15)] | None = None
+    our_id: Annotated[str, Field(min_length=1, max_length=15)] | None = None
+    id_qualifier: Annotated[str, Field(min_length=2, max_length=2)] = "ZZ"
+    element_separator: Separator = "*"
+    segment_terminator: Separator = "~"
+    component_separator: Separator = ">"
+    url: str | None = None
+    secret: Annotated[str, Field(min_length=8)] | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url_is_http(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"must be an http:// or https:// URL, not {value!r}")
+        return value
+
+
 class NodeDoc(_Strict):
     id: Id
     name: Annotated[str, Field(min_length=1)]
@@ -97,6 +125,7 @@ class NodeDoc(_Strict):
     calendar: CalendarDoc = CalendarDoc()
     priority: NonNegativeInt = 100
     hazmat_capable: bool = False
+    connector: ConnectorDoc = ConnectorDoc()
 
     @field_validator("cutoff", mode="before")
     @classmethod
@@ -146,6 +175,7 @@ class ChannelDoc(_Strict):
     name: str = ""
     service_level: str
     buffer: BufferDoc = BufferDoc()
+    connector: ConnectorDoc = ConnectorDoc()
 
 
 class ZoneDoc(_Strict):
@@ -189,6 +219,8 @@ class NetworkDoc(_Strict):
     skus: Annotated[list[SkuDoc], Field(min_length=1)]
     bundles: list[BundleDoc] = []
     channels: Annotated[list[ChannelDoc], Field(min_length=1)]
+    # Checked by the routing core's own reader, against the network built from the rest.
+    rule_sets: list[dict[str, Any]] = []
 
 
 def parse_network_text(data: bytes, source: str) -> dict[str, Any]:
@@ -226,6 +258,13 @@ def validate_network_document(
         raise InvalidNetwork(source, problems_from_pydantic(error)) from None
     problems: list[Problem] = []
     network = _build(doc, problems)
+    if not problems and doc.rule_sets:
+        try:
+            network = replace(
+                network, rule_sets=rule_sets_from_list(doc.rule_sets, "rule_sets", network)
+            )
+        except InvalidNetwork as error:
+            problems.extend(error.problems)
     if problems:
         raise InvalidNetwork(source, problems)
     return doc.model_dump(mode="json", exclude_defaults=False), network
@@ -386,6 +425,7 @@ def _node(index: int, doc: NodeDoc, problems: list[Problem]) -> Node:
         ),
         priority=doc.priority,
         hazmat_capable=doc.hazmat_capable,
+        connector=_connector(f"{where}.connector", doc.connector, problems, for_channel=False),
     )
 
 
@@ -431,4 +471,29 @@ def _channel(
             doc.buffer.default, dict(doc.buffer.node_types), dict(doc.buffer.skus)
         ),
         name=doc.name,
+        connector=_connector(f"{where}.connector", doc.connector, problems, for_channel=True),
     )
+
+
+def _connector(
+    where: str, doc: ConnectorDoc, problems: list[Problem], *, for_channel: bool
+) -> Connector:
+    kind = doc.type
+    needs: tuple[str, ...] = ()
+    if kind in (ConnectorType.CSV, ConnectorType.X12):
+        needs = ("inbox", "outbox")
+    if kind is ConnectorType.X12:
+        needs += ("partner_id", "our_id")
+    if kind is ConnectorType.WEBHOOK:
+        needs = ("url", "secret")
+    if kind is ConnectorType.SHOPIFY:
+        needs = ("secret",)
+        if not for_channel:
+            problems.append(Problem(f"{where}.type", "shopify connects channels, not nodes"))
+    for name in needs:
+        if getattr(doc, name) is None:
+            problems.append(Problem(f"{where}.{name}", f"is required for a {kind.value} connector"))
+    separators = (doc.element_separator, doc.segment_terminator, doc.component_separator)
+    if len(set(separators)) != len(separators):
+        problems.append(Problem(where, "the three X12 separators must differ"))
+    return Connector(**doc.model_dump())

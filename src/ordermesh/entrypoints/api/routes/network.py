@@ -90,5 +90,7 @@ def rule_set_view(rule_set: RuleSet) -> RuleSetView:
 def get_rule_sets(request: Request, caller: CallerDep) -> RuleSets:
     caller.allow("channel", "node")
     application: Application = request.app.state.application
-    network_service.current_network(application.uow())
-    return RuleSets(source="default", rule_sets=[rule_set_view(DEFAULT_RULE_SET)])
+    network = network_service.current_network(application.uow()).network
+    if not network.rule_sets:
+        return RuleSets(source="default", rule_sets=[rule_set_view(DEFAULT_RULE_SET)])
+    return RuleSets(source="network", rule_sets=[rule_set_view(r) for r in network.rule_sets])
