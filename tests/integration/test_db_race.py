@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import random
 import traceback
 from datetime import UTC, datetime
@@ -10,6 +9,7 @@ from multiprocessing.synchronize import Barrier
 from typing import Any
 
 import sqlalchemy as sa
+from racing import race
 
 from ordermesh.adapters.db.engine import create_engine
 from ordermesh.adapters.db.tables import reservations
@@ -66,37 +66,10 @@ def test_concurrent_reservations_never_oversell(engine: sa.Engine, database_url:
         uow.inventory.apply(change, "tester", datetime.now(UTC))
         uow.commit()
 
-    # spawn, not fork: each worker starts clean and opens its own engine and connections,
-    # as separate servers would.
-    context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(WORKERS)
-    results = context.Queue()
-    processes = [
-        context.Process(
-            target=_reserve_until_sold_out,
-            args=(database_url, worker, barrier, results),
-            name=f"reserver-{worker}",
-        )
-        for worker in range(WORKERS)
-    ]
-    try:
-        for process in processes:
-            process.start()
-        # Read before joining: a child blocks on exit until its queued result is taken.
-        outcomes = [results.get(timeout=TIMEOUT_S) for _ in processes]
-        for process in processes:
-            process.join(timeout=TIMEOUT_S)
-    finally:
-        for process in processes:
-            if process.is_alive():
-                process.kill()
-                process.join()
-        results.close()
-        results.join_thread()
+    outcomes = race(_reserve_until_sold_out, [(database_url, w) for w in range(WORKERS)])
 
     errors = {worker: error for worker, _, error in outcomes if error is not None}
     assert errors == {}
-    assert [process.exitcode for process in processes] == [0] * WORKERS
     granted = [units for _, units, _ in outcomes]
     assert sum(sum(units) for units in granted) == STOCK
 

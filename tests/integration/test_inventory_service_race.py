@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import traceback
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from racing import race
 
 from ordermesh.adapters.clock import SystemClock
 from ordermesh.adapters.db.engine import create_engine
@@ -49,26 +49,7 @@ def test_concurrent_adjustments_lose_no_update(engine: sa.Engine, database_url: 
     document, _ = load_network_file(NETWORK.read_bytes(), str(NETWORK))
     network.load_network(SqlUnitOfWork(engine), document, checksum(document), SystemClock())
 
-    context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(WORKERS)
-    results = context.Queue()
-    processes = [
-        context.Process(target=_receive_one_at_a_time, args=(database_url, w, barrier, results))
-        for w in range(WORKERS)
-    ]
-    try:
-        for process in processes:
-            process.start()
-        outcomes = [results.get(timeout=TIMEOUT_S) for _ in processes]
-        for process in processes:
-            process.join(timeout=TIMEOUT_S)
-    finally:
-        for process in processes:
-            if process.is_alive():
-                process.kill()
-                process.join()
-        results.close()
-        results.join_thread()
+    outcomes = race(_receive_one_at_a_time, [(database_url, w) for w in range(WORKERS)])
 
     assert {w: e for w, e in outcomes if e is not None} == {}
     with SqlUnitOfWork(engine) as uow:

@@ -3,7 +3,6 @@ is sold twice, no order is stored twice, none is lost."""
 
 from __future__ import annotations
 
-import multiprocessing
 import traceback
 from collections import Counter
 from multiprocessing.synchronize import Barrier
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from racing import race
 
 from ordermesh.adapters.clock import SystemClock
 from ordermesh.adapters.db.engine import create_engine
@@ -28,7 +28,7 @@ WORKERS = 6
 ORDERS_EACH = 6
 SHARED_KEYS = 3  # every worker also submits these, racing each other
 STOCK = {"DC-OHIO": 7, "DC-RENO": 5}
-TIMEOUT_S = 120
+TIMEOUT_S = 120  # bounds the barrier wait
 CHICAGO = ShipTo(Location(41.9107, -87.6340, "60610", "US", "IL"))
 
 
@@ -81,26 +81,7 @@ def test_racing_processes_never_oversell_and_never_store_an_order_twice(
         clock,
     )
 
-    context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(WORKERS)
-    results = context.Queue()
-    processes = [
-        context.Process(target=_place_orders, args=(database_url, w, barrier, results))
-        for w in range(WORKERS)
-    ]
-    try:
-        for process in processes:
-            process.start()
-        outcomes = [results.get(timeout=TIMEOUT_S) for _ in processes]
-        for process in processes:
-            process.join(timeout=TIMEOUT_S)
-    finally:
-        for process in processes:
-            if process.is_alive():
-                process.kill()
-                process.join()
-        results.close()
-        results.join_thread()
+    outcomes = race(_place_orders, [(database_url, w) for w in range(WORKERS)])
 
     assert {worker: error for worker, _, error in outcomes if error is not None} == {}
     placed = [entry for _, entries, _ in outcomes for entry in entries]

@@ -7,10 +7,9 @@ line and column, and a file with any problem changes nothing.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 
+from ordermesh.adapters.formats.csv_table import header_problems, read_rows, whole_number
 from ordermesh.domain.errors import InvalidInventory, Problem
 from ordermesh.domain.inventory import SnapshotLine
 from ordermesh.domain.network import Network
@@ -19,43 +18,13 @@ REQUIRED = ("node", "sku", "on_hand")
 OPTIONAL = ("safety_stock",)
 
 
-def _quantity(text: str, where: str, problems: list[Problem]) -> int | None:
-    value = text.strip()
-    try:
-        number = int(value)
-    except ValueError:
-        problems.append(Problem(where, f"must be a whole number, not {value!r}"))
-        return None
-    if number < 0:
-        problems.append(Problem(where, f"must be >= 0, not {number}"))
-        return None
-    return number
-
-
 def parse_inventory_csv(
     data: bytes, network: Network, source: str = "inventory.csv"
 ) -> dict[str, list[SnapshotLine]]:
     """Snapshot lines per node, in file order, or ``InvalidInventory`` listing every problem."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise InvalidInventory(
-            source, [Problem(f"line {line}", f"is not valid UTF-8 (byte {error.start})")]
-        ) from None
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    if not rows or not any(cell.strip() for cell in rows[0]):
-        raise InvalidInventory(source, [Problem("line 1", "the file is empty: expected a header")])
-    header = [cell.strip().lower() for cell in rows[0]]
-    problems: list[Problem] = []
-    for name in REQUIRED:
-        if name not in header:
-            problems.append(Problem("line 1", f"missing column {name!r}"))
-    for index, name in enumerate(header):
-        if name not in REQUIRED + OPTIONAL:
-            problems.append(Problem(f"line 1, column {index + 1}", f"unknown column {name!r}"))
-        elif header.index(name) != index:
-            problems.append(Problem(f"line 1, column {index + 1}", f"duplicate column {name!r}"))
+    rows = read_rows(data, source, InvalidInventory)
+    header = rows[0]
+    problems = header_problems(header, REQUIRED, OPTIONAL)
     if problems:
         raise InvalidInventory(source, problems)
     if len(rows) == 1:
@@ -92,10 +61,10 @@ def parse_inventory_csv(
         elif sku not in network.skus:
             problems.append(Problem(where("sku"), f"unknown SKU {sku!r}"))
             row_ok = False
-        on_hand = _quantity(row[column["on_hand"]], where("on_hand"), problems)
+        on_hand = whole_number(row[column["on_hand"]], where("on_hand"), problems, 0)
         safety: int | None = None
         if "safety_stock" in column and row[column["safety_stock"]].strip():
-            safety = _quantity(row[column["safety_stock"]], where("safety_stock"), problems)
+            safety = whole_number(row[column["safety_stock"]], where("safety_stock"), problems, 0)
             row_ok = row_ok and safety is not None
         if (node_id, sku) in seen:
             problems.append(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
+from ordermesh.adapters.formats.csv_table import header_problems, read_rows, whole_number
 from ordermesh.adapters.geocoding import UnknownPostalCode, geocode
 from ordermesh.domain.errors import InvalidInput, Problem
 from ordermesh.domain.model import Location
@@ -61,28 +62,10 @@ class _Draft:
     lines: list[OrderLine] = field(default_factory=list)
 
 
-def _decode(data: bytes, source: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise InvalidInput(
-            source, [Problem(f"line {line}", f"is not valid UTF-8 (byte {error.start})")]
-        ) from None
-
-
 def _check_header(header: list[str], source: str) -> None:
-    problems: list[Problem] = []
-    for name in REQUIRED:
-        if name not in header:
-            problems.append(Problem("line 1", f"missing column {name!r}"))
+    problems = header_problems(header, REQUIRED, OPTIONAL)
     if "postal_code" not in header and not ("lat" in header and "lon" in header):
         problems.append(Problem("line 1", "missing column 'postal_code' (or 'lat' and 'lon')"))
-    for index, name in enumerate(header):
-        if name not in REQUIRED + OPTIONAL:
-            problems.append(Problem(f"line 1, column {index + 1}", f"unknown column {name!r}"))
-        elif header.index(name) != index:
-            problems.append(Problem(f"line 1, column {index + 1}", f"duplicate column {name!r}"))
     if problems:
         raise InvalidInput(source, problems)
 
@@ -99,18 +82,6 @@ def _timestamp(text: str, where: str, problems: list[Problem]) -> datetime | Non
         )
         return None
     return moment
-
-
-def _quantity(text: str, where: str, problems: list[Problem]) -> int | None:
-    try:
-        number = int(text)
-    except ValueError:
-        problems.append(Problem(where, f"must be a whole number, not {text!r}"))
-        return None
-    if number < 1:
-        problems.append(Problem(where, f"must be >= 1, not {number}"))
-        return None
-    return number
 
 
 def _price(text: str, where: str, problems: list[Problem]) -> float | None:
@@ -162,11 +133,8 @@ def _location(fields: Mapping[str, str], line: int, problems: list[Problem]) -> 
 def parse_orders_csv(data: bytes, network: Network, source: str = "orders.csv") -> list[Order]:
     """The orders of the file, in the order of their first row, or ``InvalidInput``
     listing every problem by line and column."""
-    text = _decode(data, source)
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    if not rows or not any(cell.strip() for cell in rows[0]):
-        raise InvalidInput(source, [Problem("line 1", "the file is empty: expected a header")])
-    header = [cell.strip().lower() for cell in rows[0]]
+    rows = read_rows(data, source)
+    header = rows[0]
     _check_header(header, source)
     if not any(any(cell.strip() for cell in row) for row in rows[1:]):
         raise InvalidInput(source, [Problem("line 2", "the file has a header but no rows")])
@@ -193,7 +161,7 @@ def parse_orders_csv(data: bytes, network: Network, source: str = "orders.csv") 
         sku = fields["sku"]
         if not network.is_sellable(sku):
             problems.append(Problem(where("sku"), f"unknown SKU or bundle {sku!r}"))
-        quantity = _quantity(fields["quantity"], where("quantity"), problems)
+        quantity = whole_number(fields["quantity"], where("quantity"), problems, 1)
         unit_price = _price(fields.get("unit_price", ""), where("unit_price"), problems)
 
         draft = drafts.get(order_id)
