@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from bench.checker import Violations, check
 from bench.optimum import DEFAULT_K, OptimumResult, solve
 from bench.scenarios import Cell, build
-from ordermesh.services.simulation import Kpis, kpis, make_policy, simulate
+from ordermesh.adapters.solver import highs_solvers
+from ordermesh.services.simulation import Kpis, PolicySettings, kpis, make_policy, simulate
 
-POLICY_NAMES = ("nearest", "priority", "ordermesh")
+POLICY_NAMES = ("nearest", "priority", "ordermesh", "ordermesh-shadow", "ordermesh-batch")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +38,15 @@ def run_seed(
     scenario = build(cell, seed, orders, days)
     runs: list[PolicyRun] = []
     used: dict[str, set[str]] = {}
+    # The shadow-price forecast counts the scenario's history (a stream of a different seed),
+    # and plans until the end of the period the stock was sized for.
+    settings = PolicySettings(replenish_at=scenario.period_end)
+    solvers = highs_solvers()
     for name in POLICY_NAMES:
-        results = simulate(
-            scenario.network, scenario.stock, scenario.orders, make_policy(name, scenario.network)
+        policy = make_policy(
+            name, scenario.network, solvers=solvers, settings=settings, history=scenario.history
         )
+        results = simulate(scenario.network, scenario.stock, scenario.orders, policy)
         for routed in results:
             used.setdefault(routed.order.id, set()).update(
                 s.node_id for s in routed.decision.shipments

@@ -14,6 +14,7 @@ import random
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from ordermesh.adapters.formats.network_document import network_from_document
@@ -23,7 +24,7 @@ from ordermesh.domain.network import Network
 from ordermesh.domain.order import Order
 from ordermesh.domain.promise import DEFAULT_CARRIER_CALENDAR, delivery_date, ship_date
 from ordermesh.scenario.network_generator import generate_network
-from ordermesh.scenario.orders import generate_orders
+from ordermesh.scenario.orders import DEFAULT_START, generate_orders
 
 NODES = (10, 50, 200)
 DC_SHARES = (1.0, 0.1)
@@ -102,6 +103,9 @@ class Scenario:
     network: Network
     stock: Mapping[tuple[str, str], int]
     orders: tuple[Order, ...]
+    # The forecast stream (a different seed): the only history a policy may learn from.
+    history: tuple[Order, ...] = ()
+    period_end: datetime | None = None  # when the stock was sized to last until
 
 
 def _document(cell: Cell, seed: int) -> dict[str, Any]:
@@ -202,7 +206,10 @@ def build(cell: Cell, seed: int, orders: int, days: int) -> Scenario:
         document, seed, orders=orders, days=days, zipf_exponent=cell.zipf, bundle_share=0.0
     )
     parsed = [checkout_promise(order, network) for order in _orders(rows, network)]
-    return Scenario(cell, seed, network, stock, tuple(parsed))
+    history = tuple(_orders(forecast_rows, network))
+    return Scenario(
+        cell, seed, network, stock, tuple(parsed), history, DEFAULT_START + timedelta(days=days)
+    )
 
 
 def cells_from(texts: Sequence[str]) -> list[Cell]:

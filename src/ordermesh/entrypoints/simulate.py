@@ -18,11 +18,13 @@ from rich.table import Table
 from ordermesh.adapters.formats.inventory_csv import parse_inventory_csv
 from ordermesh.adapters.formats.network_document import load_network_file
 from ordermesh.adapters.formats.orders_csv import parse_orders_csv
+from ordermesh.adapters.solver import highs_solvers
 from ordermesh.domain.errors import InvalidInput, NotFound, OrdermeshError, Problem
 from ordermesh.domain.network import Network
 from ordermesh.domain.routing import RuleSet, rule_sets_from_list
 from ordermesh.entrypoints.progress import progress_bar
 from ordermesh.services.simulation import (
+    DEFAULT_POLICY,
     POLICIES,
     Kpis,
     Routed,
@@ -97,7 +99,7 @@ def simulate(
     inventory: Path = typer.Option(..., "--inventory", help="Starting stock: node,sku,on_hand."),
     orders: Path = typer.Option(..., "--orders", help="Orders CSV (docs/formats/orders.md)."),
     rules: Path | None = typer.Option(None, "--rules", help="Rule sets (YAML/JSON list)."),
-    policy: str = typer.Option("ordermesh", "--policy", help=f"One of {', '.join(POLICIES)}."),
+    policy: str = typer.Option(DEFAULT_POLICY, "--policy", help=f"One of {', '.join(POLICIES)}."),
     decisions: Path = typer.Option(..., "--out", help="Where to write DECISIONS.jsonl."),
     as_json: bool = typer.Option(False, "--json", help="Print the KPIs as JSON."),
 ) -> None:
@@ -112,7 +114,7 @@ def simulate(
         parsed = parse_orders_csv(_read(orders), net, str(orders))
     except OrdermeshError as error:
         _fail(error, as_json)
-    decide = make_policy(policy, net, rule_sets)
+    decide = make_policy(policy, net, rule_sets, solvers=highs_solvers())
     try:
         with (
             decisions.open("w", encoding="utf-8") as sink,

@@ -1,9 +1,16 @@
 """Replay an order stream through a routing policy, in memory, and measure it.
 
 Orders are routed in ``placed_at`` order against a starting stock that each decision
-consumes, and against node daily capacity counted per node and ship date. Three policies:
+consumes, and against node daily capacity counted per node and ship date. The policies:
 
-- ``ordermesh``: the routing core (``ordermesh.domain.routing.route``) under the rule sets;
+- ``ordermesh``: the routing core (``ordermesh.domain.routing.route``) under the rule sets,
+  one order at a time (myopic: cheapest now);
+- ``ordermesh-shadow``: the same, plus the opportunity cost of each unit taken, from
+  shadow prices of a transportation LP over the forecast demand of the coming period
+  (Acimovic & Graves 2015), refreshed every N orders and at each new day;
+- ``ordermesh-batch``: orders wait for a short window, whose orders are then routed together
+  by a MIP, falling back to one order at a time when the solver times out or does worse
+  (Xu, Allgor & Graves 2009);
 - ``nearest``: fewest shipments, then the nearest node with stock (Shopify's default);
 - ``priority``: each line from a fixed node priority list, spilling to the next (what
   Saleor and Solidus do).
@@ -13,15 +20,18 @@ through ``ordermesh.domain.cost`` exactly as the routing core does, use only nod
 meet the promise, and respect stock, channel buffers, hazmat and capacity, so the figures
 compare routing choices and nothing else. Decision latency is measured here, around each
 call, never inside the domain.
+
+Solvers are adapters (HiGHS), so the two solver policies take them as ports
+(``PolicySolvers``); ``ordermesh.adapters.solver.highs_solvers()`` provides them.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, Final
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Final, Protocol, runtime_checkable
 
 from ordermesh.domain.cost import (
     actual_weight_lb,
@@ -32,6 +42,7 @@ from ordermesh.domain.cost import (
     zone_for,
 )
 from ordermesh.domain.distance import great_circle_miles
+from ordermesh.domain.forecast import Forecast, forecast_from_history
 from ordermesh.domain.model import Calendar, Capability, Node, ServiceLevel, Sku
 from ordermesh.domain.network import Network
 from ordermesh.domain.order import Order
@@ -45,6 +56,7 @@ from ordermesh.domain.promise import (
 )
 from ordermesh.domain.routing import (
     Backorder,
+    Decision,
     Penalties,
     PlannedShipment,
     RuleSet,
@@ -53,13 +65,25 @@ from ordermesh.domain.routing import (
     select_rule_set,
 )
 from ordermesh.domain.routing.demand import Demand, expand_order
+from ordermesh.domain.routing.opportunity import (
+    DualSolver,
+    opportunity_costs,
+    transportation_problem,
+)
 
 __all__ = [
+    "DEFAULT_POLICY",
     "POLICIES",
+    "BatchAllocation",
+    "BatchPolicy",
+    "BatchSolver",
     "Kpis",
     "Policy",
     "PolicyDecision",
+    "PolicySettings",
+    "PolicySolvers",
     "Routed",
+    "ShadowPricePolicy",
     "decision_json",
     "kpis",
     "make_policy",
@@ -69,7 +93,11 @@ __all__ = [
     "simulate",
 ]
 
-POLICIES: Final = ("ordermesh", "nearest", "priority")
+POLICIES: Final = ("ordermesh", "ordermesh-shadow", "ordermesh-batch", "nearest", "priority")
+# What ``ordermesh simulate`` should run without --policy: the policy that cost least in
+# every cell of the benchmark (docs/benchmarks.md, "Default policy"). It needs
+# ``solvers=highs_solvers()``; ``ordermesh`` is the fallback where no solver is wired.
+DEFAULT_POLICY: Final = "ordermesh-batch"
 NO_STOCK: Final = "no node with stock can ship it in time"
 
 Stock = Mapping[tuple[str, str], int]
@@ -108,11 +136,27 @@ class PolicyDecision:
 Policy = Callable[[Order, Stock, Mapping[str, int]], PolicyDecision]
 
 
+@runtime_checkable
+class Periodic(Protocol):
+    """A policy with work to do between orders (refreshing shadow prices): ``simulate``
+    calls it before each order, outside the decision's latency, as a background job would
+    run, but counts its time in throughput."""
+
+    def between_orders(self, order: Order, stock: Stock) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Routed:
     order: Order
     decision: PolicyDecision
-    latency_s: float
+    latency_s: float  # from the moment the order could be decided to its decision
+    # Compute spent on this order: its latency, plus its share of periodic work (refresh)
+    # or of the batch it was solved in. Throughput (orders/s) counts this.
+    compute_s: float | None = None
+
+    @property
+    def compute_seconds(self) -> float:
+        return self.latency_s if self.compute_s is None else self.compute_s
 
 
 class CapacityUsed(Mapping[str, int]):
@@ -147,30 +191,57 @@ def simulate(
     network: Network,
     stock: Stock,
     orders: Iterable[Order],
-    policy: Policy,
+    policy: Policy | BatchPolicy,
     on_order: Callable[[Routed], None] | None = None,
 ) -> list[Routed]:
     """Route ``orders`` in ``placed_at`` order (stable for equal times), consuming stock
-    and capacity as each decision is made."""
+    and capacity as each decision is made. A ``BatchPolicy`` decides a window of orders at
+    once; each of them then waits for the whole window's solve."""
     remaining: dict[tuple[str, str], int] = dict(stock)
     used: dict[tuple[str, date], int] = {}
     results: list[Routed] = []
-    for order in sorted(orders, key=lambda o: o.placed_at):
+    ordered = sorted(orders, key=lambda o: o.placed_at)
+
+    def commit(routed: Routed) -> None:
+        _consume(routed.decision, remaining, used)
+        results.append(routed)
+        if on_order is not None:
+            on_order(routed)
+
+    if isinstance(policy, BatchPolicy):
+        for window in policy.windows(ordered):
+            started = time.perf_counter()
+            decisions = policy.decide_batch(window, remaining, used)
+            elapsed = time.perf_counter() - started
+            for order, decision in zip(window, decisions, strict=True):
+                commit(Routed(order, decision, elapsed, elapsed / len(window)))
+        return results
+    periodic = policy if isinstance(policy, Periodic) else None
+    for order in ordered:
+        overhead = 0.0
+        if periodic is not None:
+            started = time.perf_counter()
+            periodic.between_orders(order, remaining)
+            overhead = time.perf_counter() - started
         capacity = CapacityUsed(network, used, order.placed_at)
         started = time.perf_counter()
         decision = policy(order, remaining, capacity)
         latency = time.perf_counter() - started
-        for shipment in decision.shipments:
-            for line in shipment.lines:
-                key = (shipment.node_id, line.sku)
-                remaining[key] = remaining.get(key, 0) - line.quantity
-            day = (shipment.node_id, shipment.ship_date)
-            used[day] = used.get(day, 0) + 1
-        routed = Routed(order, decision, latency)
-        results.append(routed)
-        if on_order is not None:
-            on_order(routed)
+        commit(Routed(order, decision, latency, latency + overhead))
     return results
+
+
+def _consume(
+    decision: PolicyDecision,
+    remaining: dict[tuple[str, str], int],
+    used: dict[tuple[str, date], int],
+) -> None:
+    for shipment in decision.shipments:
+        for line in shipment.lines:
+            key = (shipment.node_id, line.sku)
+            remaining[key] = remaining.get(key, 0) - line.quantity
+        day = (shipment.node_id, shipment.ship_date)
+        used[day] = used.get(day, 0) + 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -183,14 +254,246 @@ def ordermesh_policy(network: Network, rule_sets: Sequence[RuleSet] = ()) -> Pol
 
     def decide(order: Order, stock: Stock, capacity: Mapping[str, int]) -> PolicyDecision:
         decision = route(order, network, stock, capacity, select_rule_set(rule_sets, order))
-        return PolicyDecision(
-            shipments=decision.shipments,
-            backordered=decision.backordered,
-            promised_by=decision.promised_by,
-            explanation=dict(decision.explanation.to_json_dict()),
-        )
+        return _from_route(decision)
 
     return decide
+
+
+def _from_route(decision: Decision, **extra: Any) -> PolicyDecision:
+    explanation = dict(decision.explanation.to_json_dict())
+    explanation.update(extra)
+    return PolicyDecision(
+        shipments=decision.shipments,
+        backordered=decision.backordered,
+        promised_by=decision.promised_by,
+        explanation=explanation,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySettings:
+    """Knobs of the two inventory-aware policies (docs/routing.md, "Beyond one order")."""
+
+    # Shadow prices: recomputed after this many orders, and whenever the day changes.
+    refresh_orders: int = 100
+    # The expected demand the LP plans for: this many days ahead, or, when
+    # ``replenish_at`` is known, up to it (the stock on hand must last until then).
+    horizon_days: float = 1.0
+    replenish_at: datetime | None = None
+    # Batch: a window closes at this many orders or this many minutes after its first.
+    # Longer windows save more (docs/benchmarks.md measures 1, 4 and 12 hours) but hold
+    # orders longer; four hours fits before a pick wave.
+    window_orders: int = 100
+    window_minutes: float = 240.0
+    batch_time_limit_s: float = 5.0
+    batch_k: int = 10  # candidate nodes per order in the batch MIP (plus myopic's)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchAllocation:
+    """A batch solver's answer: per order of the window, the units of each (node, SKU)
+    it may take; ``status`` is the solver's."""
+
+    status: str
+    per_order: Sequence[Mapping[tuple[str, str], int]]
+
+
+class BatchSolver(Protocol):
+    """Routes a window of orders together; None when it has no solution in time."""
+
+    def __call__(
+        self,
+        network: Network,
+        stock: Stock,
+        orders: Sequence[Order],
+        *,
+        capacity_used: Mapping[tuple[str, date], int],
+        forced: Mapping[str, set[str]],
+        k: int,
+        time_limit: float,
+    ) -> BatchAllocation | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySolvers:
+    shadow: DualSolver
+    batch: BatchSolver
+
+
+class ShadowPricePolicy:
+    """``route`` with opportunity costs from shadow prices (Acimovic & Graves 2015).
+
+    The forecast comes from ``history`` when given (the benchmark: a stream drawn with a
+    different seed than the scored one), else from the orders this replay has already
+    routed, so it never sees an order before deciding it.
+    """
+
+    def __init__(
+        self,
+        network: Network,
+        rule_sets: Sequence[RuleSet],
+        solver: DualSolver,
+        settings: PolicySettings,
+        history: Sequence[Order] | None = None,
+    ) -> None:
+        self.network = network
+        self.rule_sets = rule_sets
+        self.solver = solver
+        self.settings = settings
+        self.fixed: Forecast | None = None
+        if history is not None:
+            self.fixed = forecast_from_history(history, network)
+        self.seen: list[Order] = []
+        self.prices: dict[tuple[str, str], float] = {}
+        self.since_refresh: int | None = None  # None: never refreshed
+        self.day: date | None = None
+        self.refreshes = 0
+        self.refresh_seconds = 0.0
+
+    def between_orders(self, order: Order, stock: Stock) -> None:
+        due = (
+            self.since_refresh is None
+            or self.since_refresh >= self.settings.refresh_orders
+            or order.placed_at.date() != self.day
+        )
+        if due:
+            self.refresh(order.placed_at, stock)
+        self.since_refresh = (self.since_refresh or 0) + 1
+        self.day = order.placed_at.date()
+
+    def refresh(self, now: datetime, stock: Stock) -> None:
+        started = time.perf_counter()
+        forecast = self.fixed or forecast_from_history(self.seen, self.network, end=now)
+        horizon = self.settings.horizon_days
+        if self.settings.replenish_at is not None:
+            horizon = max(0.0, (self.settings.replenish_at - now) / timedelta(days=1))
+        self.prices = {}
+        if not forecast.empty and horizon > 0:
+            problem = transportation_problem(self.network, stock, forecast, horizon)
+            self.prices = opportunity_costs(problem, self.solver(problem))
+        self.since_refresh = 0
+        self.refreshes += 1
+        self.refresh_seconds += time.perf_counter() - started
+
+    def __call__(self, order: Order, stock: Stock, capacity: Mapping[str, int]) -> PolicyDecision:
+        rule_set = select_rule_set(self.rule_sets, order)
+        decision = route(
+            order, self.network, stock, capacity, rule_set, opportunity_cost=self.prices
+        )
+        if self.fixed is None:
+            self.seen.append(order)
+        return _from_route(
+            decision,
+            policy="ordermesh-shadow",
+            shadow_prices={"refreshes": self.refreshes, "priced_positions": len(self.prices)},
+        )
+
+
+@dataclass
+class BatchPolicy:
+    """Orders wait for a window (``window_orders`` orders or ``window_minutes`` after the
+    first); the window is solved by ``solver`` as one MIP, and each order is then routed by
+    ``route`` against exactly the units the MIP gave it, so its parcels, prices and
+    explanation come from the routing core. The window's plan is kept only when it ships
+    at least as many units as routing its orders one at a time and costs no more; else (and
+    when the solver times out without a solution) the window is routed one at a time."""
+
+    network: Network
+    rule_sets: Sequence[RuleSet]
+    solver: BatchSolver
+    settings: PolicySettings = field(default_factory=PolicySettings)
+    windows_solved: int = 0
+    windows_fallback: int = 0
+
+    def windows(self, orders: Sequence[Order]) -> Iterator[list[Order]]:
+        window: list[Order] = []
+        span = timedelta(minutes=self.settings.window_minutes)
+        for order in orders:
+            if window and (
+                len(window) >= self.settings.window_orders
+                or order.placed_at - window[0].placed_at > span
+            ):
+                yield window
+                window = []
+            window.append(order)
+        if window:
+            yield window
+
+    def decide_batch(
+        self, window: Sequence[Order], stock: Stock, used: Mapping[tuple[str, date], int]
+    ) -> list[PolicyDecision]:
+        myopic = self._in_turn(window, stock, used, None)
+        if len(window) < 2 or any(select_rule_set(self.rule_sets, o).id != "default"
+                                  for o in window):  # fmt: skip
+            # The MIP models the default objective only; other rule sets route one by one.
+            return [self._tag(d, "myopic", "single order or custom rule set") for d in myopic]
+        forced = {
+            order.id: {s.node_id for s in decision.shipments}
+            for order, decision in zip(window, myopic, strict=True)
+        }
+        allocation = self.solver(
+            self.network,
+            stock,
+            window,
+            capacity_used=used,
+            forced=forced,
+            k=self.settings.batch_k,
+            time_limit=self.settings.batch_time_limit_s,
+        )
+        if allocation is None:
+            self.windows_fallback += 1
+            return [self._tag(d, "myopic", "solver found no solution in time") for d in myopic]
+        batched = self._in_turn(window, stock, used, allocation.per_order)
+        if _rank(batched) <= _rank(myopic):
+            self.windows_solved += 1
+            return [self._tag(d, "mip", allocation.status) for d in batched]
+        self.windows_fallback += 1
+        return [self._tag(d, "myopic", f"MIP plan ({allocation.status}) was worse") for d in myopic]
+
+    def _in_turn(
+        self,
+        window: Sequence[Order],
+        stock: Stock,
+        used: Mapping[tuple[str, date], int],
+        allocation: Sequence[Mapping[tuple[str, str], int]] | None,
+    ) -> list[PolicyDecision]:
+        """Route the window's orders one at a time on copies of stock and capacity; with an
+        allocation, each order sees only the units given to it."""
+        remaining = dict(stock)
+        capacity = dict(used)
+        decisions: list[PolicyDecision] = []
+        for position, order in enumerate(window):
+            view: Stock = remaining
+            if allocation is not None:
+                view = {
+                    key: min(units, remaining.get(key, 0))
+                    for key, units in allocation[position].items()
+                }
+            rule_set = select_rule_set(self.rule_sets, order)
+            decided = route(
+                order,
+                self.network,
+                view,
+                CapacityUsed(self.network, capacity, order.placed_at),
+                rule_set,
+            )
+            decision = _from_route(decided)
+            _consume(decision, remaining, capacity)
+            decisions.append(decision)
+        return decisions
+
+    def _tag(self, decision: PolicyDecision, plan: str, why: str) -> PolicyDecision:
+        explanation = dict(decision.explanation)
+        explanation["policy"] = "ordermesh-batch"
+        explanation["batch"] = {"plan": plan, "status": why}
+        return PolicyDecision(
+            decision.shipments, decision.backordered, decision.promised_by, explanation
+        )
+
+
+def _rank(decisions: Sequence[PolicyDecision]) -> tuple[int, float]:
+    backordered = sum(b.quantity for d in decisions for b in d.backordered)
+    return backordered, round(sum(d.cost for d in decisions), 6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -445,13 +748,32 @@ def priority_policy(network: Network, carrier_calendar: Calendar | None = None) 
     return decide
 
 
-def make_policy(name: str, network: Network, rule_sets: Sequence[RuleSet] = ()) -> Policy:
+def make_policy(
+    name: str,
+    network: Network,
+    rule_sets: Sequence[RuleSet] = (),
+    *,
+    solvers: PolicySolvers | None = None,
+    settings: PolicySettings | None = None,
+    history: Sequence[Order] | None = None,
+) -> Policy | BatchPolicy:
+    """The policy called ``name``. The solver policies need ``solvers``; ``history`` is the
+    order history the shadow-price forecast is counted from (default: the replay's own
+    past orders)."""
     if name == "ordermesh":
         return ordermesh_policy(network, rule_sets)
     if name == "nearest":
         return nearest_policy(network)
     if name == "priority":
         return priority_policy(network)
+    if name in ("ordermesh-shadow", "ordermesh-batch"):
+        if solvers is None:
+            raise ValueError(f"policy {name!r} needs a solver (ordermesh.adapters.solver)")
+        if name == "ordermesh-shadow":
+            return ShadowPricePolicy(
+                network, rule_sets, solvers.shadow, settings or PolicySettings(), history
+            )
+        return BatchPolicy(network, rule_sets, solvers.batch, settings or PolicySettings())
     raise ValueError(f"unknown policy {name!r}: expected one of {', '.join(POLICIES)}")
 
 
@@ -503,7 +825,7 @@ class Kpis:
     on_time_shipments: int
     latency_p50_ms: float
     latency_p99_ms: float
-    decision_seconds: float  # time spent deciding, summed over orders
+    decision_seconds: float  # compute spent deciding, summed over orders (Routed.compute_s)
 
     @property
     def cost(self) -> float:
@@ -581,5 +903,5 @@ def kpis(results: Sequence[Routed]) -> Kpis:
         on_time_shipments=sum(1 for r in results for s in r.decision.shipments if s.meets_promise),
         latency_p50_ms=percentile(latencies, 0.50),
         latency_p99_ms=percentile(latencies, 0.99),
-        decision_seconds=sum(r.latency_s for r in results),
+        decision_seconds=sum(r.compute_seconds for r in results),
     )

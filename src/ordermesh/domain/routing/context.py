@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ordermesh.domain.distance import great_circle_miles
@@ -29,6 +29,8 @@ class RoutingContext:
     carrier_calendar: Calendar
     distances: Mapping[str, float]  # node id -> great-circle miles to the ship-to
     hazmat_skus: frozenset[str]
+    # (node id, SKU) -> opportunity cost per unit taken (shadow prices); empty: myopic.
+    opportunity_cost: Mapping[tuple[str, str], float] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -41,6 +43,7 @@ class RoutingContext:
         stock: Mapping[tuple[str, str], int],
         capacity_used: Mapping[str, int],
         carrier_calendar: Calendar,
+        opportunity_cost: Mapping[tuple[str, str], float] | None = None,
     ) -> RoutingContext:
         destination = order.ship_to.location
         return cls(
@@ -60,6 +63,7 @@ class RoutingContext:
             hazmat_skus=frozenset(
                 sku.id for demand in demands for sku, _ in demand.kit if sku.hazmat
             ),
+            opportunity_cost=opportunity_cost or {},
         )
 
     @property

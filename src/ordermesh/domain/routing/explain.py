@@ -162,6 +162,7 @@ def _shipment_json(shipment: PlannedShipment) -> dict[str, JsonValue]:
             "co2e": _money(penalties.co2e),
             "capacity": _money(penalties.capacity),
             "late": _money(penalties.late),
+            "opportunity": _money(penalties.opportunity),
             "total": _money(penalties.total),
         },
         "co2e_g": round(shipment.co2e_g, _GRAMS_DECIMALS),

@@ -23,10 +23,13 @@ class Penalties:
     co2e: float = 0.0
     capacity: float = 0.0
     late: float = 0.0
+    # The inventory-aware policy's price of the units taken: what they are expected to be
+    # worth to later orders (shadow prices). Kept apart so delivered cost stays the contract.
+    opportunity: float = 0.0
 
     @property
     def total(self) -> float:
-        return self.split + self.store + self.co2e + self.capacity + self.late
+        return self.split + self.store + self.co2e + self.capacity + self.late + self.opportunity
 
 
 @dataclass(frozen=True, slots=True)

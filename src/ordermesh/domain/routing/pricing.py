@@ -10,7 +10,7 @@ Prices are memoised per decision: the search asks for the same node contents man
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -103,6 +103,9 @@ class Pricer:
     demands: tuple[Demand, ...]
     deadline: date
     carrier_calendar: Calendar
+    # (node id, SKU) -> price per unit taken, from the inventory-aware policy; empty for
+    # the myopic router. Per unit, so it adds to the search's per-unit bounds exactly.
+    opportunity: Mapping[tuple[str, str], float] = field(default_factory=dict)
     _services: dict[tuple[int, int], ServiceChoice | None] = field(default_factory=dict)
     _nodes: dict[tuple[int, tuple[int, ...]], NodeCost | None] = field(default_factory=dict)
     _alone: dict[tuple[int, str], ParcelCost | None] = field(default_factory=dict)
@@ -181,6 +184,7 @@ class Pricer:
             co2e=co2e / 1000.0 * objective.co2e_price_per_kg,
             capacity=objective.capacity_penalty * facts.capacity_share,
             late=service.late_days * self.rule_set.constraints.late_penalty_per_day,
+            opportunity=self.opportunity_of(facts, units) if self.opportunity else 0.0,
         )
         return ParcelCost(
             contents=contents,
@@ -194,6 +198,11 @@ class Pricer:
             penalties=penalties,
             co2e_g=co2e,
         )
+
+    def opportunity_of(self, facts: NodeFacts, units: Sequence[tuple[Sku, int]]) -> float:
+        prices = self.opportunity
+        node_id = facts.node.id
+        return sum(prices.get((node_id, sku.id), 0.0) * quantity for sku, quantity in units)
 
     def node_cost(self, facts: NodeFacts, counts: tuple[int, ...]) -> NodeCost | None:
         """The parcels of ``counts[i]`` units of demand i at the node; None when the node

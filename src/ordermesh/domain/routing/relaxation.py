@@ -112,6 +112,7 @@ def cost_floor(facts: NodeFacts, pricer: Pricer, by_volume: bool) -> CostFloor:
                     node.handling.per_unit
                     + slope * _measure(sku, by_volume)
                     + co2e_per_lb * sku.weight_lb
+                    + pricer.opportunity.get((node.id, sku.id), 0.0)
                 )
         packed.append(packed_cost)
         alone.append(alone_cost)

@@ -115,15 +115,28 @@ def route(
     carrier_calendar: Calendar | None = None,
     options: SearchOptions | None = None,
     strategy: Strategy = default_strategy,
+    opportunity_cost: Mapping[tuple[str, str], float] | None = None,
 ) -> Decision:
     """Decide which nodes ship which units of ``order``.
 
     ``stock`` is available to sell per (node id, SKU), net of reservations and safety
     stock (the channel buffer is applied here); ``capacity_used`` is the shipments each
     node has already made today; ``placed_at`` defaults to the order's own time.
+    ``opportunity_cost`` prices each unit taken from a node per (node id, SKU), on top of
+    the objective (the inventory-aware policy's shadow prices); it shows in each parcel's
+    ``penalties.opportunity``, never in its delivered cost.
     """
     options = options or SearchOptions()
-    gathering = prepare(order, network, stock, capacity_used, rule_set, placed_at, carrier_calendar)
+    gathering = prepare(
+        order,
+        network,
+        stock,
+        capacity_used,
+        rule_set,
+        placed_at,
+        carrier_calendar,
+        opportunity_cost=opportunity_cost,
+    )
     context = gathering.context
     promise = gathering.promise
     candidates = gathering.candidates
@@ -178,6 +191,8 @@ def prepare(
     rule_set: RuleSet = DEFAULT_RULE_SET,
     placed_at: datetime | None = None,
     carrier_calendar: Calendar | None = None,
+    *,
+    opportunity_cost: Mapping[tuple[str, str], float] | None = None,
 ) -> Gathering:
     """Check the order, expand it, screen every node and gather the candidates."""
     _check(order, network, placed_at)
@@ -191,6 +206,7 @@ def prepare(
         stock=stock,
         capacity_used=capacity_used,
         carrier_calendar=carrier_calendar or DEFAULT_CARRIER_CALENDAR,
+        opportunity_cost=opportunity_cost,
     )
     return gather(context)
 
@@ -246,6 +262,7 @@ def problem_for(
             context.network,
             rule_set,
             max_nodes_per_plan(demands, constraints.ship_complete, constraints.max_shipments),
+            context.opportunity_cost,
         )
         kept, dominated = reduction.kept, reduction.dominated
     problem = Problem(
@@ -257,6 +274,7 @@ def problem_for(
             demands=demands,
             deadline=promise.date,
             carrier_calendar=context.carrier_calendar,
+            opportunity=context.opportunity_cost,
         ),
         max_parcels=constraints.max_shipments,
         ship_complete=constraints.ship_complete,

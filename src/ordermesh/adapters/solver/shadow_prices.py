@@ -1,0 +1,68 @@
+"""The shadow-price LP of the inventory-aware policy, solved with HiGHS.
+
+``ordermesh.domain.routing.opportunity`` states the transportation problem and reads its
+duals; this adapter only builds it with HiGHS's array calls and returns the supply duals
+as non-negative prices (HiGHS reports d objective / d supply, which is <= 0 for a binding
+"at most supply" row of a minimisation: more stock there would lower the cost).
+"""
+
+from __future__ import annotations
+
+import highspy
+import numpy as np
+import numpy.typing as npt
+
+from ordermesh.domain.routing.opportunity import TransportationProblem
+
+
+def supply_prices(problem: TransportationProblem, time_limit: float = 30.0) -> list[float]:
+    """Per source, what one more unit of supply would save the expected demand."""
+    sources = len(problem.sources)
+    sinks = len(problem.sinks)
+    arcs = len(problem.arc_cost)
+    if not sources:
+        return []
+    arc_source = np.asarray(problem.arc_source, dtype=np.int32)
+    arc_sink = np.asarray(problem.arc_sink, dtype=np.int32)
+    # Columns: one per arc, then one "unserved" column per sink.
+    cost = np.concatenate(
+        [np.asarray(problem.arc_cost, dtype=np.float64), np.full(sinks, problem.unserved_cost)]
+    )
+    lower = np.zeros(arcs + sinks)
+    upper = np.concatenate([np.full(arcs, highspy.kHighsInf), np.asarray(problem.demand)])
+    # Rows, in CSR form: supply rows (their arcs), then demand rows (their arcs + unserved).
+    row_of = np.concatenate([arc_source, sources + arc_sink, sources + np.arange(sinks)])
+    column = np.concatenate([np.arange(arcs), np.arange(arcs), arcs + np.arange(sinks)])
+    order = np.argsort(row_of, kind="stable")
+    indices = column[order].astype(np.int32)
+    counts = np.bincount(row_of, minlength=sources + sinks)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int32)
+    row_lower = np.concatenate([np.full(sources, -highspy.kHighsInf), problem.demand])
+    row_upper = np.concatenate([np.asarray(problem.supply), problem.demand])
+
+    highs = highspy.Highs()  # type: ignore[no-untyped-call]
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("time_limit", float(time_limit))
+    highs.setOptionValue("threads", 1)
+    highs.addCols(
+        arcs + sinks, cost, lower, upper, 0, _ints([]), _ints([]), np.array([], dtype=np.float64)
+    )
+    highs.addRows(
+        sources + sinks,
+        row_lower.astype(np.float64),
+        row_upper.astype(np.float64),
+        len(indices),
+        starts,
+        indices,
+        np.ones(len(indices), dtype=np.float64),
+    )
+    highs.run()
+    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        # No trustworthy duals: price nothing, and the router is myopic until next time.
+        return [0.0] * sources
+    duals = highs.getSolution().row_dual
+    return [max(0.0, -float(duals[row])) for row in range(sources)]
+
+
+def _ints(values: list[int]) -> npt.NDArray[np.int32]:
+    return np.array(values, dtype=np.int32)
