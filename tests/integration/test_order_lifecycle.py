@@ -437,6 +437,35 @@ def test_disabling_a_node_reroutes_the_requests_it_has_not_accepted(shop: Shop) 
         assert units_by_node(shop.order(accepted_view.id)) == {node: 1}
 
 
+def test_requests_due_to_ship_on_a_day_a_new_calendar_closes_are_planned_again(
+    shop: Shop,
+) -> None:
+    shop.stock("DC-OHIO", MUG_BLUE=5)
+    shop.stock("DC-RENO", MUG_BLUE=5)
+    view = shop.place(("MUG-BLUE", 1))
+    (request,) = view.shipments
+    node = request.node_id
+
+    # A blackout on another day changes the calendar but not this request's ship date.
+    document = copy.deepcopy(shop.document)
+    (entry,) = [e for e in document["nodes"] if e["id"] == node]
+    calendar = entry.setdefault("calendar", {})
+    elsewhere = (request.ship_date + timedelta(days=20)).isoformat()
+    calendar["blackout_dates"] = [*calendar.get("blackout_dates", []), elsewhere]
+    network.load_network(shop.uow(), document, checksum(document), shop.clock)
+    assert units_by_node(shop.order(view.id)) == {node: 1}
+
+    calendar["blackout_dates"].append(request.ship_date.isoformat())
+    network.load_network(shop.uow(), document, checksum(document), shop.clock)
+    after = shop.order(view.id)
+    # The request due that day is cancelled and its unit planned again: from another node,
+    # or from the same one on a later working day, whichever now costs least.
+    assert [r.status for r in after.shipments if r.id == request.id] == [RequestStatus.CANCELLED]
+    (replanned,) = open_requests(after)
+    assert (replanned.node_id, replanned.ship_date) != (node, request.ship_date)
+    assert sum(shop.position(n, "MUG-BLUE").reserved for n in ("DC-OHIO", "DC-RENO")) == 1
+
+
 def test_illegal_request_transitions_are_refused_and_change_nothing(shop: Shop) -> None:
     shop.stock("DC-OHIO", MUG_BLUE=5)
     view = shop.place(("MUG-BLUE", 1))

@@ -11,13 +11,13 @@ components may be re-routed one by one.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TypeVar
 
 from ordermesh.domain.availability import Position
-from ordermesh.domain.errors import ConcurrentUpdate, NetworkNotLoaded, StaleInventory
+from ordermesh.domain.errors import NetworkNotLoaded, StaleInventory
 from ordermesh.domain.events import STATUS_EVENTS, Event, EventType
 from ordermesh.domain.inventory import AdjustmentReason, PositionChange, plan_adjustment
 from ordermesh.domain.lifecycle import (
@@ -47,25 +47,10 @@ T = TypeVar("T")
 
 Key = tuple[str, str]  # (order line id, SKU)
 
+
 # Attempts at a unit of work that lost a race for stock (a reservation refused because a
 # concurrent order took the units after they were read) or a deadlock. The last attempt
 # locks the positions it reads, so it cannot lose that race.
-ATTEMPTS = 8
-
-
-def retrying(work: Callable[[bool], T], attempts: int = ATTEMPTS) -> T:
-    """Run ``work(lock_positions)`` again, from a fresh transaction, until it stops losing
-    races; the final attempt is told to lock the positions it reads."""
-    for attempt in range(attempts):
-        last = attempt == attempts - 1
-        try:
-            return work(last)
-        except (StaleInventory, ConcurrentUpdate):
-            if last:
-                raise
-    raise AssertionError("unreachable")
-
-
 def current_network(uow: UnitOfWork) -> Network:
     current = uow.network.current()
     if current is None:

@@ -10,7 +10,7 @@ count drops by those units, journalled, so it stops selling them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 
 from ordermesh.domain.errors import InvalidInput, Problem, UnknownFulfillmentRequest
@@ -28,7 +28,6 @@ from ordermesh.services.allocation import (
     move_request,
     reference,
     refresh_status,
-    retrying,
     shrink,
 )
 from ordermesh.services.orders import (
@@ -40,6 +39,7 @@ from ordermesh.services.orders import (
     encode_cursor,
 )
 from ordermesh.services.ports import Clock, FulfillmentRequest, OrderState, UnitOfWork
+from ordermesh.services.retry import retrying
 
 # What a node works on: released to it, or accepted and not yet shipped.
 ACTIVE_STATUSES = frozenset({RequestStatus.RELEASED, RequestStatus.ACCEPTED})
@@ -287,16 +287,25 @@ def mark_delivered(
 
 
 def reroute_from_nodes(
-    uow: UnitOfWork, network: Network, node_ids: Collection[str], actor: str, clock: Clock
+    uow: UnitOfWork,
+    network: Network,
+    node_ids: Collection[str],
+    actor: str,
+    clock: Clock,
+    *,
+    which: Callable[[FulfillmentRequest], bool] = lambda _request: True,
+    reason: str = "node taken out of the network",
 ) -> list[str]:
     """Within the caller's unit of work: cancel the requests at ``node_ids`` that no node
-    has accepted yet (created or released) and route their units again. Returns the
-    orders re-routed. Accepted requests stay: the node has the parcel in hand."""
+    has accepted yet (created or released), those ``which`` selects, and route their units
+    again. Returns the orders re-routed. Accepted requests stay: the node has the parcel
+    in hand."""
     session = Session(uow, network, clock.now(), actor)
     unaccepted = OPEN_REQUEST_STATUSES - {RequestStatus.ACCEPTED}
     by_order: defaultdict[str, list[str]] = defaultdict(list)
     for request in uow.orders.requests_at(node_ids, unaccepted):
-        by_order[request.order_id].append(request.id)
+        if which(request):
+            by_order[request.order_id].append(request.id)
     for order_id in sorted(by_order):
         order = uow.orders.get(order_id, lock=True)
         assert order is not None, "orders are never deleted"
@@ -305,9 +314,9 @@ def reroute_from_nodes(
             for request in uow.orders.requests_of([order_id])
             if request.id in by_order[order_id] and request.status in unaccepted
         ]
-        needs = cancel_requests(session, requests, "node taken out of the network")
-        order = allocate(session, order, needs, reason="node taken out of the network")
-        refresh_status(session, order, "node taken out of the network")
+        needs = cancel_requests(session, requests, reason)
+        order = allocate(session, order, needs, reason=reason)
+        refresh_status(session, order, reason)
     session.flush()
     return sorted(by_order)
 

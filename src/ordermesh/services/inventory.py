@@ -24,7 +24,7 @@ from ordermesh.domain.inventory import (
 from ordermesh.domain.network import Network
 from ordermesh.services.backorders import after_inventory_change
 from ordermesh.services.ports import Clock, UnitOfWork
-from ordermesh.services.retry import retry_when_stale
+from ordermesh.services.retry import retrying
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,7 @@ def apply_snapshots(
     """Replace on_hand for every (node, SKU) listed, all nodes in one transaction.
 
     ``on_node`` is told as each node is done, for progress bars."""
-    return retry_when_stale(lambda: _apply_snapshots(uow, snapshots, actor, clock, on_node))
+    return retrying(lambda _lock: _apply_snapshots(uow, snapshots, actor, clock, on_node))
 
 
 def _apply_snapshots(
@@ -121,7 +121,7 @@ def adjust(
     actor: str,
     clock: Clock,
 ) -> PositionChange:
-    return retry_when_stale(lambda: _adjust(uow, node_id, sku, delta, reason, actor, clock))
+    return retrying(lambda _lock: _adjust(uow, node_id, sku, delta, reason, actor, clock))
 
 
 def _adjust(

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ordermesh.domain.errors import NetworkNotLoaded
-from ordermesh.services.allocation import retrying
+from ordermesh.domain.network import Network
 from ordermesh.services.fulfillment import reroute_from_nodes
 from ordermesh.services.ports import Clock, NetworkVersion, UnitOfWork
+from ordermesh.services.retry import retrying
 
 
 def load_network(
@@ -31,17 +32,39 @@ def _load_network(
             return current.version, False
         version = uow.network.add(document, checksum, clock.now())
         if current is not None:
-            # Requests not yet accepted at a node this version disables (or drops) go to
-            # other nodes now, in the same transaction as the new version.
             loaded = uow.network.current()
             assert loaded is not None and loaded.version == version
-            gone = {node.id for node in current.network.enabled_nodes()} - {
-                node.id for node in loaded.network.enabled_nodes()
-            }
-            if gone:
-                reroute_from_nodes(uow, loaded.network, gone, "network", clock)
+            _reroute_what_the_new_version_closes(uow, current.network, loaded.network, clock)
         uow.commit()
         return version, True
+
+
+def _reroute_what_the_new_version_closes(
+    uow: UnitOfWork, before: Network, after: Network, clock: Clock
+) -> None:
+    """Requests not yet accepted go to other nodes now, in the same transaction as the new
+    version: all those at a node it disables or drops, and those at a node whose new
+    calendar closes it on the day they were to ship."""
+    gone = {node.id for node in before.enabled_nodes()} - {
+        node.id for node in after.enabled_nodes()
+    }
+    if gone:
+        reroute_from_nodes(uow, after, gone, "network", clock)
+    recalendared = {
+        node.id: node.calendar
+        for node in after.enabled_nodes()
+        if node.id in before.nodes and before.nodes[node.id].calendar != node.calendar
+    }
+    if recalendared:
+        reroute_from_nodes(
+            uow,
+            after,
+            recalendared,
+            "network",
+            clock,
+            which=lambda r: not recalendared[r.node_id].is_working_day(r.ship_date),
+            reason="node closed on its ship date",
+        )
 
 
 def current_network(uow: UnitOfWork) -> NetworkVersion:

@@ -3,7 +3,7 @@ the address; read the event outbox; reconcile reservations with open shipments.
 
 Each runs in one unit of work: load, decide with the domain, write the result and its
 events, commit. Those that reserve stock run again from scratch when a concurrent writer
-took the units they read (``allocation.retrying``), so nothing is ever oversold and no
+took the units they read (``retry.retrying``), so nothing is ever oversold and no
 order is lost to a race.
 """
 
@@ -48,7 +48,6 @@ from ordermesh.services.allocation import (
     order_units,
     reference,
     refresh_status,
-    retrying,
     sku_units,
 )
 from ordermesh.services.backorders import reroute_waiting
@@ -64,6 +63,7 @@ from ordermesh.services.ports import (
     TransitionEntry,
     UnitOfWork,
 )
+from ordermesh.services.retry import retrying
 
 T = TypeVar("T")
 

@@ -9,18 +9,19 @@ from ordermesh.domain.errors import ConcurrentUpdate, StaleInventory
 
 T = TypeVar("T")
 
-ATTEMPTS = 20
+ATTEMPTS = 8
 
 
-def retry_when_stale(work: Callable[[], T], attempts: int = ATTEMPTS) -> T:
-    """Run ``work`` again (re-reading everything) when a concurrent writer got there first:
-    a position moved under a compare-and-set, or the database broke a deadlock.
-
-    Each attempt is a whole new transaction, so it plans from fresh positions.
-    """
-    for _ in range(attempts - 1):
+def retrying(work: Callable[[bool], T], attempts: int = ATTEMPTS) -> T:
+    """Run ``work(lock_positions)`` again, each time as a whole new transaction that
+    re-reads everything, while it loses races: a position moved under a compare-and-set,
+    a reservation was refused, or the database broke a deadlock. The final attempt is told
+    to lock the positions it reads, so it cannot lose again."""
+    for attempt in range(attempts):
+        last = attempt == attempts - 1
         try:
-            return work()
+            return work(last)
         except (StaleInventory, ConcurrentUpdate):
-            continue
-    return work()
+            if last:
+                raise
+    raise AssertionError("unreachable")

@@ -1,0 +1,192 @@
+"""Partner files in and out, exactly once (docs/partners.md).
+
+``poll_inboxes_once`` applies each file in the inbox of every channel and node with a csv or
+x12 connector: in one transaction per file, so a file is applied whole or not at all; a file
+already applied (same partner, content hash and name) is recorded and refused, not applied
+again. The ledger entry records the replies to write and where the file goes; they are
+written and the file moved after the commit, and an entry left unsettled by a crash is
+finished by the next poll.
+
+``write_outbound_once`` turns outbox events into partner documents (fulfillment requests,
+940s, 856s) after this consumer's cursor, and advances the cursor in the transaction that
+records what was written. Writing happens before that commit, so a crash writes the same
+documents again, under the same names: at least once, idempotently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import datetime
+
+from ordermesh.domain.model import ConnectorType
+from ordermesh.domain.network import Network
+from ordermesh.services.network import current_network
+from ordermesh.services.orders import MAX_EVENTS_PAGE, list_events
+from ordermesh.services.partner_ports import (
+    AlreadyApplied,
+    FileRejected,
+    InboxFile,
+    LedgerEntry,
+    Outcome,
+    Partner,
+    PartnerApplication,
+    Role,
+)
+
+__all__ = ["CONSUMER", "file_partners", "poll_inboxes_once", "write_outbound_once"]
+
+CONSUMER = "partner-files"
+"""The outbound cursor's name in ``partner_cursors``."""
+
+_FILE_CONNECTORS = frozenset({ConnectorType.CSV, ConnectorType.X12})
+
+
+def file_partners(network: Network) -> Iterator[Partner]:
+    """Channels, then nodes, with a csv or x12 connector, in id order."""
+    for channel_id in sorted(network.channels):
+        connector = network.channels[channel_id].connector
+        if connector.type in _FILE_CONNECTORS:
+            yield Partner(Role.CHANNEL, channel_id, connector)
+    for node_id in sorted(network.nodes):
+        connector = network.nodes[node_id].connector
+        if connector.type in _FILE_CONNECTORS:
+            yield Partner(Role.NODE, node_id, connector)
+
+
+def poll_inboxes_once(application: PartnerApplication) -> int:
+    """Process every file waiting in a partner inbox; returns the files settled (applied,
+    rejected or refused as duplicates)."""
+    network = current_network(application.uow()).network
+    settled = 0
+    for partner in file_partners(network):
+        if partner.connector.inbox is None:
+            continue
+        for file in application.partners.transport.inbox(partner.connector.inbox):
+            settled += _process(application, partner, file)
+    return settled
+
+
+def _process(application: PartnerApplication, partner: Partner, file: InboxFile) -> int:
+    ports = application.partners
+    clock = application.clock
+    sha256 = hashlib.sha256(file.data).hexdigest()
+    with ports.transaction() as tx:
+        leftover = tx.ledger.unsettled(partner.key, sha256, file.name)
+    if leftover is not None:
+        # A crash after the commit of this file: finish what its entry says.
+        _finish(application, file, leftover)
+        return 1
+
+    try:
+        with ports.transaction() as tx:
+            earlier = tx.ledger.find_applied(partner.key, sha256, file.name)
+            if earlier is not None:
+                entry = tx.ledger.record_inbound(
+                    partner.key,
+                    file.name,
+                    sha256,
+                    earlier.kind,
+                    Outcome.DUPLICATE,
+                    _duplicate_report(file, partner, sha256, earlier),
+                    (),
+                    clock.now(),
+                )
+            else:
+                accepted = ports.handler.apply(tx, partner, file, clock)
+                entry = tx.ledger.record_inbound(
+                    partner.key,
+                    file.name,
+                    sha256,
+                    accepted.kind,
+                    Outcome.APPLIED,
+                    accepted.detail,
+                    accepted.replies,
+                    clock.now(),
+                )
+            tx.commit()
+    except AlreadyApplied:
+        return 0  # another worker has it; its entry settles it
+    except FileRejected as error:
+        with ports.transaction() as tx:
+            replies = ports.handler.rejection_replies(tx, partner, file, error, clock)
+            entry = tx.ledger.record_inbound(
+                partner.key,
+                file.name,
+                sha256,
+                error.kind,
+                Outcome.REJECTED,
+                _rejection_report(file, partner, sha256, error, clock.now()),
+                replies,
+                clock.now(),
+            )
+            tx.commit()
+    _finish(application, file, entry)
+    return 1
+
+
+def _finish(application: PartnerApplication, file: InboxFile, entry: LedgerEntry) -> None:
+    """Write the entry's replies, move the file where its outcome says, mark it settled.
+    Each step may be repeated after a crash: writes replace, a moved file is not moved."""
+    ports = application.partners
+    for reply in entry.pending_writes:
+        ports.transport.write(reply)
+    report = None if entry.outcome is Outcome.APPLIED else entry.detail
+    ports.transport.settle(file, entry.outcome, report)
+    with ports.transaction() as tx:
+        tx.ledger.settle(entry.id, application.clock.now())
+        tx.commit()
+
+
+def _rejection_report(
+    file: InboxFile, partner: Partner, sha256: str, error: FileRejected, at: datetime
+) -> str:
+    lines = [
+        f"{file.name}: rejected, nothing was applied",
+        f"partner: {partner.key}",
+        f"kind: {error.kind}",
+        f"sha256: {sha256}",
+        f"at: {at.isoformat()}",
+        f"problems ({len(error.problems)}):",
+    ]
+    lines.extend(f"  {problem}" for problem in error.problems)
+    return "\n".join(lines) + "\n"
+
+
+def _duplicate_report(file: InboxFile, partner: Partner, sha256: str, earlier: LedgerEntry) -> str:
+    return (
+        f"{file.name}: rejected, not applied again\n"
+        f"partner: {partner.key}\n"
+        f"sha256: {sha256}\n"
+        f"already applied on {earlier.at.isoformat()} (ledger entry {earlier.id})\n"
+    )
+
+
+def write_outbound_once(application: PartnerApplication, batch: int = 200) -> int:
+    """Write the documents the outbox events after this consumer's cursor call for, a
+    batch per transaction, until the outbox is drained; returns the files written."""
+    ports = application.partners
+    clock = application.clock
+    limit = max(1, min(batch, MAX_EVENTS_PAGE))
+    written = 0
+    while True:
+        with ports.transaction() as tx:
+            after = tx.ledger.cursor(CONSUMER, clock.now())
+            events = list_events(tx.uow, after, limit)
+            if not events:
+                return written
+            # The connectors as they are now: a changed connector applies to later events,
+            # and what was written before stays in the old outbox.
+            network = current_network(tx.uow).network
+            for event in events:
+                for partner, document in ports.handler.render(tx, event, network, clock):
+                    ports.transport.write(document)
+                    sha256 = hashlib.sha256(document.content.encode()).hexdigest()
+                    tx.ledger.record_outbound(
+                        partner.key, document, sha256, Outcome.WRITTEN, clock.now()
+                    )
+                    written += 1
+            tx.ledger.advance(CONSUMER, events[-1].id, clock.now())
+            tx.commit()
+        if len(events) < limit:
+            return written
