@@ -68,7 +68,7 @@ def apply_snapshots(
     """Replace on_hand for every (node, SKU) listed, all nodes in one transaction.
 
     ``on_node`` is told as each node is done, for progress bars."""
-    return retrying(lambda _lock: _apply_snapshots(uow, snapshots, actor, clock, on_node))
+    return retrying(lambda lock: _apply_snapshots(uow, snapshots, actor, clock, on_node, lock))
 
 
 def _apply_snapshots(
@@ -77,12 +77,17 @@ def _apply_snapshots(
     actor: str,
     clock: Clock,
     on_node: Callable[[str], None] | None,
+    lock: bool,
 ) -> SnapshotReport:
     changes: list[PositionChange] = []
     with uow:
         network = _network(uow)
         for node_id, lines in snapshots.items():
             _check_stockable(network, node_id, [line.sku for line in lines])
+        if lock:  # the last attempt after lost races: hold the positions, lose no more
+            uow.reservations.lock_positions(
+                {li.sku for lines in snapshots.values() for li in lines}
+            )
         now = clock.now()
         for node_id, lines in snapshots.items():
             held = {
@@ -121,7 +126,7 @@ def adjust(
     actor: str,
     clock: Clock,
 ) -> PositionChange:
-    return retrying(lambda _lock: _adjust(uow, node_id, sku, delta, reason, actor, clock))
+    return retrying(lambda lock: _adjust(uow, node_id, sku, delta, reason, actor, clock, lock))
 
 
 def _adjust(
@@ -132,10 +137,13 @@ def _adjust(
     reason: AdjustmentReason,
     actor: str,
     clock: Clock,
+    lock: bool,
 ) -> PositionChange:
     with uow:
         network = _network(uow)
         _check_stockable(network, node_id, [sku])
+        if lock:  # the last attempt after lost races: hold the position, lose no more
+            uow.reservations.lock_positions([sku])
         held = uow.inventory.positions(node_id=node_id, skus=[sku])
         change = plan_adjustment(held[0] if held else Position(node_id, sku), delta, reason)
         now = clock.now()
