@@ -1,4 +1,5 @@
-"""``python -m bench [--quick] [--cells ...] [--seeds N]``: run the routing benchmark."""
+"""``python -m bench [--quick] [--cells ...] [--seeds N]``: run the routing benchmark;
+``python -m bench speed``: the decision-speed benchmark (bench/speed.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,18 @@ from bench.scenarios import cells_from, full_grid, quick_cells
 
 
 def main(argv: list[str] | None = None) -> int:
+    if (sys.argv[1:] if argv is None else argv)[:1] == ["load"]:  # the HTTP load benchmark
+        from bench.load import main as load_main
+
+        return load_main((sys.argv[1:] if argv is None else argv)[1:])
+    if (sys.argv[1:] if argv is None else argv)[:1] == ["relay"]:  # outbox relay throughput
+        from bench.relay import main as relay_main
+
+        return relay_main((sys.argv[1:] if argv is None else argv)[1:])
+    if (sys.argv[1:] if argv is None else argv)[:1] == ["speed"]:  # decision speed
+        from bench.speed import main as speed_main
+
+        return speed_main((sys.argv[1:] if argv is None else argv)[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="5 representative cells, 2 seeds")
     parser.add_argument("--full", action="store_true", help="the whole grid (hours)")

@@ -14,7 +14,9 @@ from ordermesh.adapters.clock import SystemClock
 from ordermesh.adapters.db.engine import create_engine
 from ordermesh.adapters.db.migrate import upgrade
 from ordermesh.adapters.db.unit_of_work import SqlUnitOfWork
+from ordermesh.adapters.partners import partner_ports
 from ordermesh.config import Settings
+from ordermesh.services.partner_ports import PartnerPorts
 from ordermesh.services.ports import Clock, UnitOfWork
 
 
@@ -24,6 +26,7 @@ class Application:
     engine: Engine
     uow: Callable[[], UnitOfWork]
     clock: Clock
+    partners: PartnerPorts  # file transport to csv and x12 partners
 
     def close(self) -> None:
         self.engine.dispose()
@@ -39,4 +42,5 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = True) -> Appl
         engine=engine,
         uow=lambda: SqlUnitOfWork(engine),
         clock=SystemClock(),
+        partners=partner_ports(engine),
     )

@@ -136,6 +136,21 @@ MATRIX: dict[tuple[str, str], Case] = {
         NODE_RENO, _request_path("/deliver")
     ),
     ("GET", "/v1/events"): Case(frozenset({ADMIN})),
+    ("POST", "/v1/webhooks/subscribers"): Case(
+        frozenset({ADMIN}), body={"url": "http://127.0.0.1:9/hook", "secret": "matrix-secret"}
+    ),
+    ("GET", "/v1/webhooks/subscribers"): Case(frozenset({ADMIN})),
+    ("DELETE", "/v1/webhooks/subscribers/{subscriber_id}"): Case(
+        frozenset({ADMIN}), "/v1/webhooks/subscribers/whs_none"
+    ),
+    ("GET", "/v1/webhooks/dead-letters"): Case(frozenset({ADMIN})),
+    ("POST", "/v1/webhooks/dead-letters/{dead_letter_id}/replay"): Case(
+        frozenset({ADMIN}), "/v1/webhooks/dead-letters/1/replay"
+    ),
+    # No API key: Shopify signs the body instead (404 here: "web" is no Shopify channel).
+    ("POST", "/v1/channels/{channel_id}/shopify/orders"): Case(
+        PUBLIC, "/v1/channels/web/shopify/orders", body={}
+    ),
 }
 
 

@@ -88,3 +88,8 @@ def test_missing_and_unknown_columns_are_refused(network: Network) -> None:
 )
 def test_empty_and_undecodable_files_say_why(data: bytes, expected: str, network: Network) -> None:
     assert problems(data, network)[0].startswith(expected)
+
+
+def test_bad_bytes_after_a_byte_order_mark_are_placed_on_their_line(network: Network) -> None:
+    data = b"\xef\xbb\xbfnode,sku,on_hand\nDC-RENO,MUG-BLUE,1\nDC-RENO,CAF\xc9,1\n"
+    assert problems(data, network)[0].startswith("line 3: is not valid UTF-8")

@@ -27,6 +27,7 @@ from ordermesh.entrypoints.api.api_keys import check_role, create_key_if_none
 from ordermesh.entrypoints.progress import progress_bar
 from ordermesh.entrypoints.serve import serve
 from ordermesh.entrypoints.simulate import simulate
+from ordermesh.entrypoints.worker import events_app, webhooks_app, worker
 from ordermesh.services import inventory as inventory_service
 from ordermesh.services import network as network_service
 
@@ -39,6 +40,9 @@ app.command("simulate")(simulate)
 app.command("serve")(serve)
 keys_app = typer.Typer(help="Issue API keys (each bound to one role).")
 app.add_typer(keys_app, name="keys")
+app.command("worker")(worker)
+app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(events_app, name="events")
 
 out = Console()
 err = Console(stderr=True)

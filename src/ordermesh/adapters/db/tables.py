@@ -289,3 +289,6 @@ api_keys = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("revoked_at", UtcDateTime(), nullable=True),
 )
+
+from ordermesh.adapters.db import delivery_tables as _delivery_tables  # noqa: E402, F401
+from ordermesh.adapters.db import partner_tables as _partner_tables  # noqa: E402, F401

@@ -15,8 +15,10 @@ def read_rows(
 ) -> list[list[str]]:
     """Decode UTF-8 (a byte order mark is allowed) and split into rows; the first row is
     the header, lower-cased and stripped. Refuses undecodable bytes and a missing header."""
+    # Strip a byte order mark first, so an error's offset counts in the bytes we hold.
+    data = data.removeprefix(b"\xef\xbb\xbf")
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as failure:
         line = data[: failure.start].count(b"\n") + 1
         raise error(

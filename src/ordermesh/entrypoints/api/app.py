@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute
 from ordermesh import __version__
 from ordermesh.bootstrap import Application, bootstrap
 from ordermesh.entrypoints.api import errors
-from ordermesh.entrypoints.api.auth import Authentication, KeyCache, RoleLookup
+from ordermesh.entrypoints.api.auth import KeyCache, RoleLookup
 from ordermesh.entrypoints.api.body_limit import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from ordermesh.entrypoints.api.dtos import ErrorResponse
 from ordermesh.entrypoints.api.metrics import Metrics
@@ -30,6 +30,8 @@ from ordermesh.entrypoints.api.routes import (
     keys,
     network,
     orders,
+    shopify,
+    webhooks,
 )
 
 DESCRIPTION = """\
@@ -75,10 +77,12 @@ def create_app(
     errors.install(app)
     for module in (health, network, inventory, availability, orders, fulfillment, events, keys):
         app.include_router(module.router)
+    for module in (webhooks, shopify):
+        app.include_router(module.router)
     # Added last runs first: authentication, then the body limit, then metrics.
     _observe_requests(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
-    app.add_middleware(Authentication, keys=key_cache)
+    app.add_middleware(shopify.Authentication, keys=key_cache)  # Shopify signs, no key
     return app
 
 

@@ -1,0 +1,1 @@
+"""Delivering outbox events: the relay, NATS JetStream, signed webhooks (docs/events.md)."""

@@ -1,0 +1,223 @@
+"""The outbox relay: every event, at least once, in per-order order, to NATS JetStream and
+to each webhook subscriber.
+
+Each destination ("nats", "webhook:<subscriber id>") has a cursor row in ``relay_cursors``
+and is fed by whichever worker holds that row's lease (``SqlDeliveryStore.claim``), so two
+workers never deliver the same batch at once and a worker that dies (SIGKILL) is replaced
+when its lease runs out. A pass:
+
+- NATS: read the events after the cursor in ``id`` order, publish them (each order's
+  events one after another, different orders concurrently), move the cursor over the
+  prefix the stream acknowledged. A crash between publish and cursor move re-publishes;
+  the stream drops the repeat by ``Nats-Msg-Id``.
+- webhooks: turn the events after the subscriber's cursor that it wants into delivery rows
+  (same transaction as the cursor move), then attempt the due ones, an order's in sequence:
+  a failed event holds back the order's later events (retried with exponential backoff and
+  jitter; after ``max_attempts`` a dead letter, which keeps holding them until replayed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import socket
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from ordermesh.adapters.events.nats_publisher import NatsPublisher, NatsSettings
+from ordermesh.adapters.events.store import (
+    DeliveryResult,
+    Lease,
+    LeaseLost,
+    PendingDelivery,
+    SqlDeliveryStore,
+)
+from ordermesh.adapters.events.webhook_sender import WebhookSender
+from ordermesh.services.events_delivery import RetryPolicy, Subscriber
+from ordermesh.services.ports import Clock
+
+log = logging.getLogger(__name__)
+
+NATS_CURSOR = "nats"
+
+
+def webhook_cursor(subscriber_id: str) -> str:
+    return f"webhook:{subscriber_id}"
+
+
+def worker_identity() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(frozen=True, slots=True)
+class RelaySettings:
+    nats: NatsSettings | None = None
+    batch_size: int = 500
+    lease_ttl_s: float = 15.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    webhook_concurrency: int = 32
+    webhook_timeout_s: float = 10.0
+
+
+@dataclass
+class PassReport:
+    published: int = 0  # events the stream acknowledged
+    fanned_out: int = 0  # outbox events read into webhook deliveries
+    delivered: int = 0
+    failed: int = 0
+    dead: int = 0
+
+    @property
+    def progress(self) -> int:
+        return self.published + self.fanned_out + self.delivered + self.failed
+
+
+class Relay:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        settings: RelaySettings,
+        clock: Clock,
+        *,
+        owner: str | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = SqlDeliveryStore(engine)
+        self.clock = clock
+        self.owner = owner or worker_identity()
+        self._rng = rng or random.Random()
+        self._publisher = NatsPublisher(settings.nats) if settings.nats is not None else None
+        self._sender = WebhookSender(settings.webhook_timeout_s, settings.webhook_concurrency)
+        self._leases: dict[str, Lease] = {}
+
+    async def run_once(self) -> PassReport:
+        report = PassReport()
+        if self._publisher is not None:
+            report.published = await self._nats_pass(self._publisher)
+        for subscriber in self.store.subscribers(active_only=True):
+            await self._webhook_pass(subscriber, report)
+        return report
+
+    async def drain(self, max_passes: int = 1000) -> PassReport:
+        """Run passes until one makes no progress (tests and benchmarks)."""
+        total = PassReport()
+        for _ in range(max_passes):
+            report = await self.run_once()
+            total.published += report.published
+            total.fanned_out += report.fanned_out
+            total.delivered += report.delivered
+            total.failed += report.failed
+            total.dead += report.dead
+            if report.progress == 0:
+                break
+        return total
+
+    def _claim(self, name: str) -> Lease | None:
+        lease = self.store.claim(name, self.owner, self.clock.now(), self.settings.lease_ttl_s)
+        if lease is None:
+            self._leases.pop(name, None)
+        else:
+            self._leases[name] = lease
+        return lease
+
+    # -- NATS -------------------------------------------------------------------------------
+
+    async def _nats_pass(self, publisher: NatsPublisher) -> int:
+        lease = self._claim(NATS_CURSOR)
+        if lease is None:
+            return 0
+        events = self.store.events_after(lease.position, self.settings.batch_size)
+        if not events:
+            return 0
+        try:
+            stored = await publisher.publish_in_order(events)
+        except Exception as error:  # no connection, no stream yet: try again next pass
+            log.warning("NATS unavailable: %r", error)
+            return 0
+        if stored:
+            try:
+                self._leases[NATS_CURSOR] = self.store.advance(
+                    lease, events[stored - 1].id, self.clock.now()
+                )
+            except LeaseLost:
+                log.warning("lost the NATS lease; another worker carries on")
+                return 0
+        return stored
+
+    # -- webhooks ---------------------------------------------------------------------------
+
+    async def _webhook_pass(self, subscriber: Subscriber, report: PassReport) -> None:
+        lease = self._claim(webhook_cursor(subscriber.id))
+        if lease is None:
+            return
+        try:
+            lease, read = self.store.fan_out(
+                lease, subscriber, self.settings.batch_size, self.clock.now()
+            )
+            report.fanned_out += read
+            pending, blocked = self.store.pending(subscriber.id, self.settings.batch_size)
+            if not pending:
+                return
+            results = await self._attempt(subscriber, pending, blocked)
+            self.store.record(lease, subscriber.id, results, self.clock.now())
+        except LeaseLost:
+            log.warning("lost the lease on %s; another worker carries on", lease.name)
+            return
+        for result in results:
+            if result.ok:
+                report.delivered += 1
+            else:
+                report.failed += 1
+                report.dead += result.retry_at is None
+
+    async def _attempt(
+        self, subscriber: Subscriber, pending: Sequence[PendingDelivery], blocked: set[str]
+    ) -> list[DeliveryResult]:
+        chains: dict[str, list[PendingDelivery]] = {}
+        for delivery in pending:
+            key = delivery.event.order_id or f"event:{delivery.event.event_id}"
+            chains.setdefault(key, []).append(delivery)
+        results: list[DeliveryResult] = []
+        gate = asyncio.Semaphore(self.settings.webhook_concurrency)
+        started = self.clock.now()
+        policy = self.settings.retry
+
+        async def run(chain: list[PendingDelivery]) -> None:
+            for delivery in chain:
+                if delivery.event.order_id in blocked or delivery.next_attempt_at > started:
+                    return
+                async with gate:
+                    error = await self._sender.send(subscriber, delivery.event)
+                at = self.clock.now()
+                if error is None:
+                    results.append(DeliveryResult(delivery.id, True, at))
+                    continue
+                attempts = delivery.attempts + 1
+                retry_at = None
+                if attempts < policy.max_attempts:
+                    retry_at = at + timedelta(seconds=policy.delay_s(attempts, self._rng))
+                results.append(DeliveryResult(delivery.id, False, at, error, retry_at))
+                return
+
+        await asyncio.gather(*(run(chain) for chain in chains.values()))
+        return results
+
+    async def close(self) -> None:
+        """Hand the leases back (so another worker takes over at once) and disconnect."""
+        now = self.clock.now()
+        for lease in self._leases.values():
+            try:
+                self.store.release(lease, now)
+            except Exception as error:  # the database is going away too: leases expire
+                log.warning("could not release %s: %r", lease.name, error)
+        self._leases.clear()
+        if self._publisher is not None:
+            await self._publisher.close()
+        await self._sender.close()

@@ -1,0 +1,425 @@
+"""Flat files exchanged with nodes (docs/formats/flat-files.md): fulfillment requests out,
+shipment confirmations and inventory deltas in. Orders in use ``orders_csv``, inventory
+snapshots ``inventory_csv``.
+
+Readers check a file whole: every problem is reported with its line and column, and a file
+with any problem yields nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Final
+
+from ordermesh.adapters.formats.csv_table import header_problems, read_rows, whole_number
+from ordermesh.domain.errors import InvalidInput, Problem
+from ordermesh.domain.inventory import AdjustmentReason
+from ordermesh.domain.network import Network
+from ordermesh.services.orders import OrderView
+from ordermesh.services.ports import FulfillmentRequest
+
+__all__ = [
+    "DELTA_COLUMNS",
+    "FULFILLMENT_REQUEST_COLUMNS",
+    "SHIPMENT_COLUMNS",
+    "FulfillmentRequestRow",
+    "InventoryDelta",
+    "NodeFileKind",
+    "ShipmentConfirmation",
+    "node_file_kind",
+    "parse_fulfillment_requests",
+    "parse_inventory_deltas",
+    "parse_shipment_confirmations",
+    "render_fulfillment_requests",
+    "render_inventory_deltas",
+    "render_shipment_confirmations",
+]
+
+FULFILLMENT_REQUEST_COLUMNS: Final = (
+    "request_id",
+    "order_id",
+    "external_id",
+    "channel",
+    "node_id",
+    "service_id",
+    "carrier",
+    "ship_date",
+    "promise_date",
+    "line_id",
+    "sku",
+    "bundle_id",
+    "quantity",
+    "postal_code",
+    "country",
+    "lat",
+    "lon",
+    "pickup_node",
+)
+SHIPMENT_REQUIRED: Final = ("request_id", "line_id", "sku", "shipped")
+SHIPMENT_OPTIONAL: Final = ("tracking_number", "carrier")
+SHIPMENT_COLUMNS: Final = SHIPMENT_REQUIRED + SHIPMENT_OPTIONAL
+DELTA_REQUIRED: Final = ("node", "sku", "delta", "reason")
+DELTA_OPTIONAL: Final = ("note",)
+DELTA_COLUMNS: Final = DELTA_REQUIRED + DELTA_OPTIONAL
+
+
+class NodeFileKind(StrEnum):
+    SHIPMENTS = "shipments"
+    SNAPSHOT = "inventory_snapshot"
+    DELTAS = "inventory_deltas"
+
+
+def node_file_kind(data: bytes, source: str) -> NodeFileKind:
+    """What a CSV a node drops is, by its header: ``request_id`` (shipment confirmations),
+    ``delta`` (inventory deltas) or ``on_hand`` (an inventory snapshot)."""
+    header = read_rows(data, source)[0]
+    if "request_id" in header:
+        return NodeFileKind.SHIPMENTS
+    if "delta" in header:
+        return NodeFileKind.DELTAS
+    if "on_hand" in header:
+        return NodeFileKind.SNAPSHOT
+    raise InvalidInput(
+        source,
+        [
+            Problem(
+                "line 1",
+                "not a shipment confirmation (column request_id), inventory delta "
+                "(column delta) or inventory snapshot (column on_hand) file",
+            )
+        ],
+    )
+
+
+# -- fulfillment requests (out) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FulfillmentRequestRow:
+    request_id: str
+    order_id: str
+    external_id: str
+    channel: str
+    node_id: str
+    service_id: str
+    carrier: str
+    ship_date: date
+    promise_date: date
+    line_id: str
+    sku: str
+    bundle_id: str
+    quantity: int
+    postal_code: str
+    country: str
+    lat: float
+    lon: float
+    pickup_node: str
+
+
+def render_fulfillment_requests(
+    requests: Iterable[tuple[FulfillmentRequest, OrderView]], network: Network
+) -> str:
+    """One row per request line still wanted, ``\\n`` line endings."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(FULFILLMENT_REQUEST_COLUMNS)
+    for request, order in requests:
+        service = network.services.get(request.service_id)
+        location = order.ship_to.location
+        for line in request.lines:
+            if line.wanted <= 0:
+                continue
+            writer.writerow(
+                [
+                    request.id,
+                    order.id,
+                    order.external_id or "",
+                    order.channel,
+                    request.node_id,
+                    request.service_id,
+                    service.carrier if service is not None else "",
+                    request.ship_date.isoformat(),
+                    request.promise_date.isoformat(),
+                    line.line_id,
+                    line.sku,
+                    line.bundle_id or "",
+                    line.wanted,
+                    location.postal_code or "",
+                    location.country or "",
+                    f"{location.lat:.6f}",
+                    f"{location.lon:.6f}",
+                    order.ship_to.pickup_node or "",
+                ]
+            )
+    return buffer.getvalue()
+
+
+def parse_fulfillment_requests(
+    data: bytes, source: str = "fulfillment_requests.csv"
+) -> list[FulfillmentRequestRow]:
+    """The rows of a fulfillment request file (what a node's software reads)."""
+    rows = read_rows(data, source)
+    header = rows[0]
+    problems = header_problems(header, FULFILLMENT_REQUEST_COLUMNS, ())
+    if problems:
+        raise InvalidInput(source, problems)
+    result: list[FulfillmentRequestRow] = []
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            problems.append(
+                Problem(f"line {line}", f"has {len(row)} fields, the header has {len(header)}")
+            )
+            continue
+        cells = dict(zip(header, (cell.strip() for cell in row), strict=True))
+        quantity = whole_number(cells["quantity"], f"line {line}, column quantity", problems, 1)
+        try:
+            ship_date = date.fromisoformat(cells["ship_date"])
+            promise_date = date.fromisoformat(cells["promise_date"])
+            lat, lon = float(cells["lat"]), float(cells["lon"])
+        except ValueError as error:
+            problems.append(Problem(f"line {line}", str(error)))
+            continue
+        if quantity is None:
+            continue
+        result.append(
+            FulfillmentRequestRow(
+                request_id=cells["request_id"],
+                order_id=cells["order_id"],
+                external_id=cells["external_id"],
+                channel=cells["channel"],
+                node_id=cells["node_id"],
+                service_id=cells["service_id"],
+                carrier=cells["carrier"],
+                ship_date=ship_date,
+                promise_date=promise_date,
+                line_id=cells["line_id"],
+                sku=cells["sku"],
+                bundle_id=cells["bundle_id"],
+                quantity=quantity,
+                postal_code=cells["postal_code"],
+                country=cells["country"],
+                lat=lat,
+                lon=lon,
+                pickup_node=cells["pickup_node"],
+            )
+        )
+    if problems:
+        raise InvalidInput(source, problems)
+    return result
+
+
+# -- shipment confirmations (in) --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentConfirmation:
+    """A shipped parcel: units per (line id, SKU); lines of the request not listed shipped
+    nothing (a short pick). ``first_line`` is where the request first appears in the file."""
+
+    request_id: str
+    first_line: int
+    shipped: Mapping[tuple[str, str], int]
+    tracking_number: str | None = None
+    carrier: str | None = None
+
+
+@dataclass
+class _ShipmentDraft:
+    first_line: int
+    tracking_number: str
+    carrier: str
+    shipped: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+def parse_shipment_confirmations(
+    data: bytes, source: str = "shipments.csv"
+) -> list[ShipmentConfirmation]:
+    rows = read_rows(data, source)
+    header = rows[0]
+    problems = header_problems(header, SHIPMENT_REQUIRED, SHIPMENT_OPTIONAL)
+    if problems:
+        raise InvalidInput(source, problems)
+    if not any(any(cell.strip() for cell in row) for row in rows[1:]):
+        raise InvalidInput(source, [Problem("line 2", "the file has a header but no rows")])
+    drafts: dict[str, _ShipmentDraft] = {}
+    first_seen: dict[tuple[str, str, str], int] = {}
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            problems.append(
+                Problem(f"line {line}", f"has {len(row)} fields, the header has {len(header)}")
+            )
+            continue
+        cells = {name: cell.strip() for name, cell in zip(header, row, strict=True)}
+
+        def where(name: str, at: int = line) -> str:
+            return f"line {at}, column {name}"
+
+        ok = True
+        for name in ("request_id", "line_id", "sku"):
+            if not cells[name]:
+                problems.append(Problem(where(name), "is empty"))
+                ok = False
+        shipped = whole_number(cells["shipped"], where("shipped"), problems, 0)
+        if not ok or shipped is None:
+            continue
+        request_id, key = cells["request_id"], (cells["line_id"], cells["sku"])
+        tracking, carrier = cells.get("tracking_number", ""), cells.get("carrier", "")
+        draft = drafts.get(request_id)
+        if draft is None:
+            draft = drafts[request_id] = _ShipmentDraft(line, tracking, carrier)
+        else:
+            for name, value, first in (
+                ("tracking_number", tracking, draft.tracking_number),
+                ("carrier", carrier, draft.carrier),
+            ):
+                if value != first:
+                    problems.append(
+                        Problem(
+                            where(name),
+                            f"{value!r} differs from {first!r} on line {draft.first_line}, "
+                            f"the first row of request {request_id!r}",
+                        )
+                    )
+        seen_at = first_seen.setdefault((request_id, *key), line)
+        if seen_at != line:
+            problems.append(
+                Problem(
+                    f"line {line}",
+                    f"request {request_id} line {key[0]} {key[1]} is already given on "
+                    f"line {seen_at}",
+                )
+            )
+            continue
+        draft.shipped[key] = shipped
+    if problems:
+        raise InvalidInput(source, problems)
+    return [
+        ShipmentConfirmation(
+            request_id=request_id,
+            first_line=draft.first_line,
+            shipped=dict(draft.shipped),
+            tracking_number=draft.tracking_number or None,
+            carrier=draft.carrier or None,
+        )
+        for request_id, draft in drafts.items()
+    ]
+
+
+def render_shipment_confirmations(confirmations: Iterable[ShipmentConfirmation]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(SHIPMENT_COLUMNS)
+    for confirmation in confirmations:
+        for (line_id, sku), shipped in confirmation.shipped.items():
+            writer.writerow(
+                [
+                    confirmation.request_id,
+                    line_id,
+                    sku,
+                    shipped,
+                    confirmation.tracking_number or "",
+                    confirmation.carrier or "",
+                ]
+            )
+    return buffer.getvalue()
+
+
+# -- inventory deltas (in) --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryDelta:
+    line: int
+    node_id: str
+    sku: str
+    delta: int
+    reason: AdjustmentReason
+    note: str = ""
+
+
+def parse_inventory_deltas(
+    data: bytes,
+    network: Network,
+    source: str = "inventory_deltas.csv",
+    node_id: str | None = None,
+) -> list[InventoryDelta]:
+    """Signed on-hand changes, in file order; with ``node_id``, every row must name it."""
+    rows = read_rows(data, source)
+    header = rows[0]
+    problems = header_problems(header, DELTA_REQUIRED, DELTA_OPTIONAL)
+    if problems:
+        raise InvalidInput(source, problems)
+    if not any(any(cell.strip() for cell in row) for row in rows[1:]):
+        raise InvalidInput(source, [Problem("line 2", "the file has a header but no rows")])
+    reasons = ", ".join(str(reason) for reason in AdjustmentReason)
+    deltas: list[InventoryDelta] = []
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            problems.append(
+                Problem(f"line {line}", f"has {len(row)} fields, the header has {len(header)}")
+            )
+            continue
+        cells = {name: cell.strip() for name, cell in zip(header, row, strict=True)}
+
+        def where(name: str, at: int = line) -> str:
+            return f"line {at}, column {name}"
+
+        ok = True
+        node, sku = cells["node"], cells["sku"]
+        if node not in network.nodes:
+            problems.append(Problem(where("node"), f"unknown node {node!r}"))
+            ok = False
+        elif node_id is not None and node != node_id:
+            problems.append(Problem(where("node"), f"{node!r} in the inbox of node {node_id!r}"))
+            ok = False
+        if sku in network.bundles:
+            problems.append(
+                Problem(where("sku"), f"{sku!r} is a bundle: stock is held by its components")
+            )
+            ok = False
+        elif sku not in network.skus:
+            problems.append(Problem(where("sku"), f"unknown SKU {sku!r}"))
+            ok = False
+        delta: int | None
+        try:
+            delta = int(cells["delta"])
+        except ValueError:
+            problems.append(
+                Problem(where("delta"), f"must be a whole number, not {cells['delta']!r}")
+            )
+            delta = None
+        if delta == 0:
+            problems.append(Problem(where("delta"), "must not be 0"))
+            delta = None
+        try:
+            reason = AdjustmentReason(cells["reason"].lower())
+        except ValueError:
+            problems.append(
+                Problem(where("reason"), f"must be one of {reasons}, not {cells['reason']!r}")
+            )
+            continue
+        if ok and delta is not None:
+            deltas.append(InventoryDelta(line, node, sku, delta, reason, cells.get("note", "")))
+    if problems:
+        raise InvalidInput(source, problems)
+    return deltas
+
+
+def render_inventory_deltas(deltas: Sequence[InventoryDelta]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(DELTA_COLUMNS)
+    for delta in deltas:
+        writer.writerow([delta.node_id, delta.sku, delta.delta, str(delta.reason), delta.note])
+    return buffer.getvalue()

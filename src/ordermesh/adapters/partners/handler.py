@@ -1,0 +1,66 @@
+"""The partner handler: dispatches files and events to the CSV and X12 mappings."""
+
+from __future__ import annotations
+
+from ordermesh.adapters.partners import csv_files, x12_files
+from ordermesh.domain.events import EventType
+from ordermesh.domain.model import ConnectorType
+from ordermesh.domain.network import Network
+from ordermesh.services.orders import get_order
+from ordermesh.services.partner_ports import (
+    Accepted,
+    FileRejected,
+    FileTransaction,
+    InboxFile,
+    OutboundFile,
+    Partner,
+    Role,
+)
+from ordermesh.services.ports import Clock, StoredEvent
+
+
+class FileHandler:
+    def apply(
+        self, tx: FileTransaction, partner: Partner, file: InboxFile, clock: Clock
+    ) -> Accepted:
+        if partner.connector.type is ConnectorType.X12:
+            return x12_files.apply_interchange(tx, partner, file, clock)
+        if partner.role is Role.CHANNEL:
+            return csv_files.apply_channel_orders(tx, partner, file, clock)
+        return csv_files.apply_node_file(tx, partner, file, clock)
+
+    def rejection_replies(
+        self,
+        tx: FileTransaction,
+        partner: Partner,
+        file: InboxFile,
+        error: FileRejected,
+        clock: Clock,
+    ) -> list[OutboundFile]:
+        if partner.connector.type is ConnectorType.X12:
+            return x12_files.rejection_replies(tx, partner, file, error, clock)
+        return []
+
+    def render(
+        self, tx: FileTransaction, event: StoredEvent, network: Network, clock: Clock
+    ) -> list[tuple[Partner, OutboundFile]]:
+        if event.type == EventType.FULFILLMENT_RELEASED:
+            node = network.nodes.get(str(event.data["node_id"]))
+            if node is None:
+                return []
+            partner = Partner(Role.NODE, node.id, node.connector)
+            document: OutboundFile | None = None
+            if node.connector.type is ConnectorType.CSV:
+                document = csv_files.fulfillment_request_csv(tx, partner, event, network)
+            elif node.connector.type is ConnectorType.X12:
+                document = x12_files.warehouse_shipping_order(tx, partner, event, network, clock)
+            return [] if document is None else [(partner, document)]
+        if event.type == EventType.FULFILLMENT_SHIPPED and event.order_id is not None:
+            order = get_order(tx.uow, event.order_id)
+            channel = network.channels.get(order.channel)
+            if channel is None or channel.connector.type is not ConnectorType.X12:
+                return []
+            partner = Partner(Role.CHANNEL, channel.id, channel.connector)
+            notice = x12_files.ship_notice(tx, partner, event, order, network, clock)
+            return [(partner, notice)]
+        return []

@@ -1,0 +1,320 @@
+"""One database transaction per partner file, and the ledger inside it.
+
+``SqlFileTransaction`` holds one connection and one transaction. The services it hands
+``uow`` to open and commit their own units of work as usual; here each of those is a
+SAVEPOINT (``commit`` releases it, leaving the block without a commit rolls back to it), so
+a file of many orders or shipments is applied by the unchanged services and still commits
+whole or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ordermesh.adapters.db.order_repository import (
+    SqlApiKeyRepository,
+    SqlEventOutbox,
+    SqlOrderRepository,
+    SqlReservationLedger,
+)
+from ordermesh.adapters.db.partner_tables import (
+    partner_cursors,
+    partner_files,
+    x12_control_numbers,
+)
+from ordermesh.adapters.db.repositories import SqlInventoryRepository, SqlNetworkRepository
+from ordermesh.domain.errors import ConcurrentUpdate
+from ordermesh.services.partner_ports import (
+    AlreadyApplied,
+    LedgerEntry,
+    OutboundFile,
+    Outcome,
+    PartnerLedger,
+)
+from ordermesh.services.ports import (
+    ApiKeyRepository,
+    EventOutbox,
+    InventoryRepository,
+    NetworkRepository,
+    OrderRepository,
+    ReservationLedger,
+    UnitOfWork,
+)
+
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def _retryable(error: BaseException | None) -> bool:
+    if not isinstance(error, sa.exc.DBAPIError):
+        return False
+    return getattr(error.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
+
+
+class SavepointUnitOfWork:
+    """A ``UnitOfWork`` whose every ``with`` block is a savepoint of ``connection``'s
+    transaction. Repositories are those of ``SqlUnitOfWork``, on the shared connection."""
+
+    network: NetworkRepository
+    inventory: InventoryRepository
+    orders: OrderRepository
+    reservations: ReservationLedger
+    events: EventOutbox
+    api_keys: ApiKeyRepository
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+        self._savepoint: sa.NestedTransaction | None = None
+        self.network = SqlNetworkRepository(connection)
+        self.inventory = SqlInventoryRepository(connection)
+        self.orders = SqlOrderRepository(connection)
+        self.reservations = SqlReservationLedger(connection)
+        self.events = SqlEventOutbox(connection)
+        self.api_keys = SqlApiKeyRepository(connection)
+
+    def __enter__(self) -> Self:
+        if self._savepoint is not None:
+            raise RuntimeError("this unit of work is already in use")
+        self._savepoint = self._connection.begin_nested()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        savepoint, self._savepoint = self._savepoint, None
+        if savepoint is not None and savepoint.is_active:
+            savepoint.rollback()
+        if _retryable(exc):
+            raise ConcurrentUpdate(str(exc)) from exc
+
+    def commit(self) -> None:
+        """Release the savepoint: durable only when the file's transaction commits."""
+        if self._savepoint is None:
+            raise RuntimeError("use the unit of work inside a `with` block")
+        if self._savepoint.is_active:
+            self._savepoint.commit()
+        # Work after a commit continues in a fresh savepoint, as SqlUnitOfWork begins a
+        # fresh transaction.
+        self._savepoint = self._connection.begin_nested()
+
+    def rollback(self) -> None:
+        if self._savepoint is None:
+            raise RuntimeError("use the unit of work inside a `with` block")
+        if self._savepoint.is_active:
+            self._savepoint.rollback()
+        self._savepoint = self._connection.begin_nested()
+
+
+class SqlPartnerLedger:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+
+    def _entry(self, row: sa.Row[Any]) -> LedgerEntry:
+        return LedgerEntry(
+            id=row.id,
+            partner=row.partner,
+            name=row.name,
+            sha256=row.sha256,
+            kind=row.kind,
+            outcome=Outcome(row.outcome),
+            detail=row.detail,
+            at=row.at,
+            settled_at=row.settled_at,
+            pending_writes=tuple(OutboundFile(**item) for item in row.pending_writes),
+        )
+
+    def _inbound(self, partner: str, sha256: str, name: str) -> sa.Select[Any]:
+        f = partner_files.c
+        return (
+            sa.select(partner_files)
+            .where(f.direction == "in", f.partner == partner, f.sha256 == sha256, f.name == name)
+            .order_by(f.id)
+        )
+
+    def find_applied(self, partner: str, sha256: str, name: str) -> LedgerEntry | None:
+        row = self._connection.execute(
+            self._inbound(partner, sha256, name).where(
+                partner_files.c.outcome == str(Outcome.APPLIED)
+            )
+        ).first()
+        return None if row is None else self._entry(row)
+
+    def unsettled(self, partner: str, sha256: str, name: str) -> LedgerEntry | None:
+        row = self._connection.execute(
+            self._inbound(partner, sha256, name).where(partner_files.c.settled_at.is_(None))
+        ).first()
+        return None if row is None else self._entry(row)
+
+    def record_inbound(
+        self,
+        partner: str,
+        name: str,
+        sha256: str,
+        kind: str,
+        outcome: Outcome,
+        detail: str,
+        pending_writes: Sequence[OutboundFile],
+        at: datetime,
+    ) -> LedgerEntry:
+        writes = [
+            {"folder": w.folder, "name": w.name, "content": w.content, "kind": w.kind}
+            for w in pending_writes
+        ]
+        applied_key = json.dumps([partner, sha256, name]) if outcome is Outcome.APPLIED else None
+        savepoint = self._connection.begin_nested()
+        try:
+            entry_id = self._connection.execute(
+                partner_files.insert()
+                .values(
+                    partner=partner,
+                    direction="in",
+                    name=name,
+                    sha256=sha256,
+                    kind=kind,
+                    outcome=str(outcome),
+                    detail=detail,
+                    applied_key=applied_key,
+                    pending_writes=writes,
+                    at=at,
+                    settled_at=None,
+                )
+                .returning(partner_files.c.id)
+            ).scalar_one()
+        except sa.exc.IntegrityError as error:
+            savepoint.rollback()
+            raise AlreadyApplied(name) from error
+        savepoint.commit()
+        return LedgerEntry(
+            id=entry_id,
+            partner=partner,
+            name=name,
+            sha256=sha256,
+            kind=kind,
+            outcome=outcome,
+            detail=detail,
+            at=at,
+            settled_at=None,
+            pending_writes=tuple(pending_writes),
+        )
+
+    def record_outbound(
+        self, partner: str, file: OutboundFile, sha256: str, outcome: Outcome, at: datetime
+    ) -> None:
+        self._connection.execute(
+            partner_files.insert().values(
+                partner=partner,
+                direction="out",
+                name=f"{file.folder}/{file.name}",
+                sha256=sha256,
+                kind=file.kind,
+                outcome=str(outcome),
+                detail="",
+                applied_key=None,
+                pending_writes=[],
+                at=at,
+                settled_at=at,
+            )
+        )
+
+    def settle(self, entry_id: int, at: datetime) -> None:
+        self._connection.execute(
+            partner_files.update()
+            .where(partner_files.c.id == entry_id, partner_files.c.settled_at.is_(None))
+            .values(settled_at=at)
+        )
+
+    def _insert_ignoring_conflict(self, table: sa.Table, values: dict[str, Any]) -> None:
+        if self._connection.dialect.name == "postgresql":
+            pg = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+            self._connection.execute(pg)
+        else:
+            lite = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+            self._connection.execute(lite)
+
+    def cursor(self, consumer: str, at: datetime) -> int:
+        self._insert_ignoring_conflict(
+            partner_cursors, {"consumer": consumer, "event_id": 0, "updated_at": at}
+        )
+        query = (
+            sa.select(partner_cursors.c.event_id)
+            .where(partner_cursors.c.consumer == consumer)
+            .with_for_update()
+        )
+        return int(self._connection.execute(query).scalar_one())
+
+    def advance(self, consumer: str, event_id: int, at: datetime) -> None:
+        self._connection.execute(
+            partner_cursors.update()
+            .where(partner_cursors.c.consumer == consumer)
+            .values(event_id=event_id, updated_at=at)
+        )
+
+    def next_control_number(self, pair: str, at: datetime) -> int:
+        self._insert_ignoring_conflict(
+            x12_control_numbers, {"partner": pair, "last": 0, "updated_at": at}
+        )
+        number = self._connection.execute(
+            x12_control_numbers.update()
+            .where(x12_control_numbers.c.partner == pair)
+            .values(last=x12_control_numbers.c.last + 1, updated_at=at)
+            .returning(x12_control_numbers.c.last)
+        ).scalar_one()
+        # ISA13 has nine digits: wrap around after 999,999,999 as trading partners expect.
+        return (int(number) - 1) % 999_999_999 + 1
+
+    def entries(self, partner: str | None = None) -> list[LedgerEntry]:
+        query = sa.select(partner_files).order_by(partner_files.c.id)
+        if partner is not None:
+            query = query.where(partner_files.c.partner == partner)
+        return [self._entry(row) for row in self._connection.execute(query)]
+
+
+class SqlFileTransaction:
+    """``with SqlFileTransaction(engine) as tx: ...; tx.commit()``; leaving the block rolls
+    back whatever was not committed."""
+
+    # Declared as the ports, as in SqlUnitOfWork: a Protocol's attributes are invariant.
+    uow: UnitOfWork
+    ledger: PartnerLedger
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+        self._connection: sa.Connection | None = None
+
+    def __enter__(self) -> Self:
+        if self._connection is not None:
+            raise RuntimeError("this transaction is already in use")
+        self._connection = self._engine.connect()
+        self.uow = SavepointUnitOfWork(self._connection)
+        self.ledger = SqlPartnerLedger(self._connection)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            connection.rollback()
+        finally:
+            connection.close()
+        if _retryable(exc):
+            raise ConcurrentUpdate(str(exc)) from exc
+
+    def commit(self) -> None:
+        if self._connection is None:
+            raise RuntimeError("use the transaction inside a `with` block")
+        self._connection.commit()
