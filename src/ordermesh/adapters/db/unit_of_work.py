@@ -72,14 +72,8 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         connection, self._connection = self._connection, None
-        if connection is None:
-            return
-        try:
-            connection.rollback()
-        finally:
-            connection.close()
-        if isinstance(exc, sa.exc.DBAPIError) and _sqlstate(exc) in _RETRYABLE_SQLSTATES:
-            raise ConcurrentUpdate(str(exc.orig)) from exc
+        if connection is not None:
+            close_transaction(connection, exc)
 
     def commit(self) -> None:
         self._active().commit()
@@ -93,6 +87,21 @@ class SqlUnitOfWork:
         return self._connection
 
 
-def _sqlstate(error: sa.exc.DBAPIError) -> str | None:
-    code = getattr(error.orig, "sqlstate", None)
-    return code if isinstance(code, str) else None
+def close_transaction(connection: sa.Connection, error: BaseException | None) -> None:
+    """Roll back whatever was not committed and return the connection to the pool; a
+    deadlock or serialisation failure the database broke becomes ``ConcurrentUpdate``, which
+    the services answer by running the whole unit of work again."""
+    try:
+        connection.rollback()
+    finally:
+        connection.close()
+    if lost_a_race(error):
+        raise ConcurrentUpdate(str(error)) from error
+
+
+def lost_a_race(error: BaseException | None) -> bool:
+    """Whether the database aborted the transaction to break a deadlock or a serialisation
+    failure: nothing is wrong with the work, it only has to run again."""
+    if not isinstance(error, sa.exc.DBAPIError):
+        return False
+    return getattr(error.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES

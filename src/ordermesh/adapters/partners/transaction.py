@@ -30,6 +30,7 @@ from ordermesh.adapters.db.partner_tables import (
     x12_control_numbers,
 )
 from ordermesh.adapters.db.repositories import SqlInventoryRepository, SqlNetworkRepository
+from ordermesh.adapters.db.unit_of_work import close_transaction, lost_a_race
 from ordermesh.domain.errors import ConcurrentUpdate
 from ordermesh.services.partner_ports import (
     AlreadyApplied,
@@ -47,14 +48,6 @@ from ordermesh.services.ports import (
     ReservationLedger,
     UnitOfWork,
 )
-
-_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
-
-
-def _retryable(error: BaseException | None) -> bool:
-    if not isinstance(error, sa.exc.DBAPIError):
-        return False
-    return getattr(error.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
 
 
 class SavepointUnitOfWork:
@@ -93,7 +86,7 @@ class SavepointUnitOfWork:
         savepoint, self._savepoint = self._savepoint, None
         if savepoint is not None and savepoint.is_active:
             savepoint.rollback()
-        if _retryable(exc):
+        if lost_a_race(exc):
             raise ConcurrentUpdate(str(exc)) from exc
 
     def commit(self) -> None:
@@ -305,14 +298,8 @@ class SqlFileTransaction:
         tb: TracebackType | None,
     ) -> None:
         connection, self._connection = self._connection, None
-        if connection is None:
-            return
-        try:
-            connection.rollback()
-        finally:
-            connection.close()
-        if _retryable(exc):
-            raise ConcurrentUpdate(str(exc)) from exc
+        if connection is not None:
+            close_transaction(connection, exc)
 
     def commit(self) -> None:
         if self._connection is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -330,16 +331,7 @@ def hold(
     order_id: OrderId,
     body: Annotated[ReasonIn | None, Body()] = None,
 ) -> OrderOut:
-    application = _application(request)
-    before = _own_order(application, caller, order_id)
-    after = order_service.hold_order(
-        application.uow(),
-        order_id,
-        application.clock,
-        actor=caller.actor,
-        reason=(body or ReasonIn()).reason,
-    )
-    return _transitioned(request, before, after)
+    return _hold_or_release(request, caller, order_id, body, order_service.hold_order)
 
 
 @router.post(
@@ -353,9 +345,19 @@ def release(
     order_id: OrderId,
     body: Annotated[ReasonIn | None, Body()] = None,
 ) -> OrderOut:
+    return _hold_or_release(request, caller, order_id, body, order_service.release_order)
+
+
+def _hold_or_release(
+    request: Request,
+    caller: Caller,
+    order_id: str,
+    body: ReasonIn | None,
+    action: Callable[..., OrderView],
+) -> OrderOut:
     application = _application(request)
     before = _own_order(application, caller, order_id)
-    after = order_service.release_order(
+    after = action(
         application.uow(),
         order_id,
         application.clock,
