@@ -18,6 +18,8 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from ordermesh.domain.errors import InvalidInput, NotFound, Problem
+from ordermesh.domain.model import ConnectorType
+from ordermesh.domain.network import Network
 from ordermesh.services.ports import Clock
 
 SIGNATURE_HEADER = "X-Ordermesh-Signature"
@@ -46,9 +48,23 @@ class Subscriber:
     event_types: tuple[str, ...]  # "order.placed", or a prefix "order.*"; empty: all
     active: bool
     created_at: datetime
+    # A partner's webhook connector: ("node", node id) or ("channel", channel id); only
+    # that partner's events go to it. None: a subscriber added by hand, every event.
+    scope_kind: str | None = None
+    scope_id: str | None = None
 
     def wants(self, event_type: str) -> bool:
         return event_matches(self.event_types, event_type)
+
+    def wants_event(self, event_type: str, node_id: str | None, channel: str | None) -> bool:
+        """``node_id``: the event's ``data.node_id``; ``channel``: its order's channel."""
+        if not self.wants(event_type):
+            return False
+        if self.scope_kind == SCOPE_NODE:
+            return node_id is not None and node_id == self.scope_id
+        if self.scope_kind == SCOPE_CHANNEL:
+            return channel is not None and channel == self.scope_id
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +94,49 @@ class RetryPolicy:
         delay = min(self.max_delay_s, self.base_delay_s * (2.0**exponent))
         factor = (rng or _RNG).uniform(1.0 - self.jitter, 1.0 + self.jitter)
         return max(0.0, delay * factor)
+
+
+SCOPE_NODE = "node"
+SCOPE_CHANNEL = "channel"
+SCOPE_EVENT_TYPES = {
+    # a node: the requests released to it and its inventory
+    SCOPE_NODE: ("fulfillment.*", "inventory.changed"),
+    # a channel: its orders and their requests
+    SCOPE_CHANNEL: ("order.*", "fulfillment.*"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerHook:
+    """The subscriber a partner's ``webhook`` connector stands for."""
+
+    scope_kind: str
+    scope_id: str
+    url: str
+    secret: str
+
+    @property
+    def subscriber_id(self) -> str:
+        # Keyed by the partner, so a new url or secret updates the same subscriber (its
+        # cursor and pending deliveries carry on) instead of starting another.
+        return f"whs_{self.scope_kind}_{self.scope_id}"
+
+    @property
+    def event_types(self) -> tuple[str, ...]:
+        return SCOPE_EVENT_TYPES[self.scope_kind]
+
+
+def partner_hooks(network: Network) -> list[PartnerHook]:
+    """The webhook subscribers a network version's connectors call for (disabled nodes
+    included: their requests' cancellations still concern them)."""
+    partners = [(SCOPE_NODE, node.id, node.connector) for node in network.nodes.values()]
+    partners += [(SCOPE_CHANNEL, c.id, c.connector) for c in network.channels.values()]
+    hooks = [
+        PartnerHook(kind, partner_id, connector.url, connector.secret)
+        for kind, partner_id, connector in partners
+        if connector.type is ConnectorType.WEBHOOK and connector.url and connector.secret
+    ]
+    return sorted(hooks, key=lambda hook: hook.subscriber_id)
 
 
 def event_matches(patterns: Sequence[str], event_type: str) -> bool:

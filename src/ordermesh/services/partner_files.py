@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
+from ordermesh.domain.errors import Problem
 from ordermesh.domain.model import ConnectorType
 from ordermesh.domain.network import Network
 from ordermesh.services.network import current_network
@@ -34,12 +36,27 @@ from ordermesh.services.partner_ports import (
     Role,
 )
 
-__all__ = ["CONSUMER", "file_partners", "poll_inboxes_once", "write_outbound_once"]
+__all__ = [
+    "CONSUMER",
+    "AppliedBefore",
+    "file_partners",
+    "poll_inboxes_once",
+    "write_outbound_once",
+]
 
 CONSUMER = "partner-files"
 """The outbound cursor's name in ``partner_cursors``."""
 
 _FILE_CONNECTORS = frozenset({ConnectorType.CSV, ConnectorType.X12})
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedBefore:
+    """The ``FileRejected.context`` handed to ``rejection_replies`` for a file applied
+    before: the handler answers a duplicate as its format expects (X12: a TA1 noting the
+    duplicate interchange; the 997 sent for the first copy stands)."""
+
+    earlier: LedgerEntry
 
 
 def file_partners(network: Network) -> Iterator[Partner]:
@@ -82,14 +99,21 @@ def _process(application: PartnerApplication, partner: Partner, file: InboxFile)
         with ports.transaction() as tx:
             earlier = tx.ledger.find_applied(partner.key, sha256, file.name)
             if earlier is not None:
+                report = _duplicate_report(file, partner, sha256, earlier)
+                duplicate = FileRejected(
+                    earlier.kind,
+                    [Problem(file.name, f"already applied (ledger entry {earlier.id})")],
+                    AppliedBefore(earlier),
+                )
+                replies = ports.handler.rejection_replies(tx, partner, file, duplicate, clock)
                 entry = tx.ledger.record_inbound(
                     partner.key,
                     file.name,
                     sha256,
                     earlier.kind,
                     Outcome.DUPLICATE,
-                    _duplicate_report(file, partner, sha256, earlier),
-                    (),
+                    report,
+                    replies,
                     clock.now(),
                 )
             else:

@@ -42,6 +42,10 @@ webhook_subscribers = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # A subscriber made from a partner's ``webhook`` connector (migration 0005): "node" or
+    # "channel" and its id; it only gets that partner's events. NULL: added by hand, global.
+    sa.Column("scope_kind", sa.Text, nullable=True),
+    sa.Column("scope_id", sa.Text, nullable=True),
 )
 
 webhook_deliveries = sa.Table(

@@ -39,7 +39,7 @@ from ordermesh.adapters.events.store import (
     SqlDeliveryStore,
 )
 from ordermesh.adapters.events.webhook_sender import WebhookSender
-from ordermesh.services.events_delivery import RetryPolicy, Subscriber
+from ordermesh.services.events_delivery import RetryPolicy, Subscriber, partner_hooks
 from ordermesh.services.ports import Clock
 
 log = logging.getLogger(__name__)
@@ -96,9 +96,27 @@ class Relay:
         self._publisher = NatsPublisher(settings.nats) if settings.nats is not None else None
         self._sender = WebhookSender(settings.webhook_timeout_s, settings.webhook_concurrency)
         self._leases: dict[str, Lease] = {}
+        self._synced_version: int | None = None
+
+    def sync_partner_subscribers(self) -> None:
+        """When the network version changed since the last look (or on the first pass),
+        make the partner-scoped subscribers those of its ``webhook`` connectors."""
+        version = self.store.network_version()
+        if version is None or version == self._synced_version:
+            return
+        current = self.store.current_network()
+        if current is None:
+            return
+        try:
+            self.store.sync_partner_hooks(partner_hooks(current.network), self.clock.now())
+        except sa.exc.DBAPIError as error:  # another worker syncing at once: next pass
+            log.warning("could not sync the partners' webhook subscribers: %r", error)
+            return
+        self._synced_version = current.version
 
     async def run_once(self) -> PassReport:
         report = PassReport()
+        self.sync_partner_subscribers()
         if self._publisher is not None:
             report.published = await self._nats_pass(self._publisher)
         for subscriber in self.store.subscribers(active_only=True):

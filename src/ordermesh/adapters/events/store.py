@@ -26,8 +26,10 @@ from ordermesh.adapters.db.delivery_tables import (
     webhook_deliveries,
     webhook_subscribers,
 )
-from ordermesh.adapters.db.tables import outbox_events
-from ordermesh.services.events_delivery import DeadLetter, Subscriber
+from ordermesh.adapters.db.repositories import SqlNetworkRepository
+from ordermesh.adapters.db.tables import network_versions, orders, outbox_events
+from ordermesh.services.events_delivery import DeadLetter, PartnerHook, Subscriber
+from ordermesh.services.ports import NetworkVersion
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,7 @@ class OutboxEvent:
     type: str
     order_id: str | None
     body: bytes  # the envelope of docs/events.md, as JSON
+    node_id: str | None = None  # ``data.node_id``, when the event has one
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +86,16 @@ def envelope(row: Any) -> bytes:
 
 
 def _event(row: Any) -> OutboxEvent:
-    return OutboxEvent(row.id, row.event_id, row.type, row.order_id, envelope(row))
+    payload = row.payload
+    node_id = payload.get("node_id") if isinstance(payload, dict) else None
+    return OutboxEvent(
+        row.id,
+        row.event_id,
+        row.type,
+        row.order_id,
+        envelope(row),
+        node_id if isinstance(node_id, str) else None,
+    )
 
 
 class SqlDeliveryStore:
@@ -104,30 +116,128 @@ class SqlDeliveryStore:
             created_at=at,
         )
         with self._engine.begin() as connection:
-            connection.execute(
-                webhook_subscribers.insert().values(
-                    id=subscriber.id,
-                    url=url,
-                    secret=secret,
-                    event_types=list(event_types),
-                    active=True,
-                    created_at=at,
-                    updated_at=at,
-                )
-            )
-            # A new subscriber gets the events committed from now on, not the history.
-            last = connection.execute(sa.select(sa.func.max(outbox_events.c.id))).scalar()
-            connection.execute(
-                relay_cursors.insert().values(
-                    name=f"webhook:{subscriber.id}",
-                    position=int(last or 0),
-                    lease_owner=None,
-                    lease_token=0,
-                    lease_until=None,
-                    updated_at=at,
-                )
-            )
+            self._insert_subscriber(connection, subscriber, at)
         return subscriber
+
+    def _insert_subscriber(
+        self, connection: sa.Connection, subscriber: Subscriber, at: datetime
+    ) -> None:
+        connection.execute(
+            webhook_subscribers.insert().values(
+                id=subscriber.id,
+                url=subscriber.url,
+                secret=subscriber.secret,
+                event_types=list(subscriber.event_types),
+                active=True,
+                created_at=at,
+                updated_at=at,
+                scope_kind=subscriber.scope_kind,
+                scope_id=subscriber.scope_id,
+            )
+        )
+        # A new subscriber gets the events committed from now on, not the history.
+        connection.execute(
+            relay_cursors.insert().values(
+                name=f"webhook:{subscriber.id}",
+                position=self._last_event_id(connection),
+                lease_owner=None,
+                lease_token=0,
+                lease_until=None,
+                updated_at=at,
+            )
+        )
+
+    @staticmethod
+    def _last_event_id(connection: sa.Connection) -> int:
+        last = connection.execute(sa.select(sa.func.max(outbox_events.c.id))).scalar()
+        return int(last or 0)
+
+    # -- subscribers from partners' webhook connectors ---------------------------------------
+
+    def network_version(self) -> int | None:
+        with self._engine.connect() as connection:
+            version = connection.execute(
+                sa.select(sa.func.max(network_versions.c.version))
+            ).scalar()
+        return None if version is None else int(version)
+
+    def current_network(self) -> NetworkVersion | None:
+        with self._engine.connect() as connection:
+            return SqlNetworkRepository(connection).current()
+
+    def sync_partner_hooks(self, hooks: Sequence[PartnerHook], at: datetime) -> None:
+        """Make the partner-scoped subscribers those of ``hooks``, in one transaction: a
+        new hook is a new subscriber (from the events committed now on), a changed url or
+        secret updates it in place (its cursor and pending deliveries carry on, sent to the
+        new url with the new secret), a hook gone deactivates it (its deliveries stay, and
+        go out again if the connector comes back), a hook back reactivates it from now on."""
+        s = webhook_subscribers.c
+        wanted = {hook.subscriber_id: hook for hook in hooks}
+        with self._engine.begin() as connection:
+            rows = {
+                row.id: row
+                for row in connection.execute(
+                    sa.select(webhook_subscribers)
+                    .where(s.scope_kind.is_not(None))
+                    .with_for_update()
+                )
+            }
+            for subscriber_id, row in rows.items():
+                if subscriber_id not in wanted and row.active:
+                    connection.execute(
+                        webhook_subscribers.update()
+                        .where(s.id == subscriber_id)
+                        .values(active=False, updated_at=at)
+                    )
+            for subscriber_id, hook in wanted.items():
+                existing = rows.get(subscriber_id)
+                if existing is None:
+                    subscriber = Subscriber(
+                        id=subscriber_id,
+                        url=hook.url,
+                        secret=hook.secret,
+                        event_types=hook.event_types,
+                        active=True,
+                        created_at=at,
+                        scope_kind=hook.scope_kind,
+                        scope_id=hook.scope_id,
+                    )
+                    self._insert_subscriber(connection, subscriber, at)
+                    continue
+                same = (
+                    existing.active
+                    and existing.url == hook.url
+                    and existing.secret == hook.secret
+                    and tuple(existing.event_types) == hook.event_types
+                )
+                if same:
+                    continue
+                connection.execute(
+                    webhook_subscribers.update()
+                    .where(s.id == subscriber_id)
+                    .values(
+                        url=hook.url,
+                        secret=hook.secret,
+                        event_types=list(hook.event_types),
+                        active=True,
+                        updated_at=at,
+                    )
+                )
+                if not existing.active:
+                    # Back after a gap: from the events committed now on, as when new; the
+                    # token bump fences out a worker still holding the old lease.
+                    c = relay_cursors.c
+                    connection.execute(
+                        relay_cursors.update()
+                        .where(c.name == f"webhook:{subscriber_id}")
+                        .values(
+                            position=self._last_event_id(connection),
+                            lease_token=c.lease_token + 1,
+                            lease_owner=None,
+                            lease_until=None,
+                            updated_at=at,
+                        )
+                    )
 
     def subscribers(self, *, active_only: bool = False) -> list[Subscriber]:
         query = sa.select(webhook_subscribers).order_by(webhook_subscribers.c.created_at)
@@ -142,6 +252,8 @@ class SqlDeliveryStore:
                     event_types=tuple(row.event_types),
                     active=row.active,
                     created_at=row.created_at,
+                    scope_kind=row.scope_kind,
+                    scope_id=row.scope_id,
                 )
                 for row in connection.execute(query)
             ]
@@ -300,6 +412,19 @@ class SqlDeliveryStore:
         events = self.events_after(lease.position, limit)
         if not events:
             return lease, 0
+        channels: dict[str, str] = {}
+        if subscriber.scope_kind is not None:
+            order_ids = sorted({e.order_id for e in events if e.order_id is not None})
+            if order_ids:
+                with self._engine.connect() as connection:
+                    channels = {
+                        row.id: row.channel
+                        for row in connection.execute(
+                            sa.select(orders.c.id, orders.c.channel).where(
+                                orders.c.id.in_(order_ids)
+                            )
+                        )
+                    }
         rows = [
             {
                 "subscriber_id": subscriber.id,
@@ -312,7 +437,11 @@ class SqlDeliveryStore:
                 "created_at": now,
             }
             for event in events
-            if subscriber.wants(event.type)
+            if subscriber.wants_event(
+                event.type,
+                event.node_id,
+                channels.get(event.order_id) if event.order_id is not None else None,
+            )
         ]
         position = events[-1].id
         with self._engine.begin() as connection:

@@ -12,7 +12,7 @@ import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Final
 
@@ -24,17 +24,21 @@ from ordermesh.services.orders import OrderView
 from ordermesh.services.ports import FulfillmentRequest
 
 __all__ = [
+    "CANCELLATION_COLUMNS",
     "DELTA_COLUMNS",
     "FULFILLMENT_REQUEST_COLUMNS",
     "SHIPMENT_COLUMNS",
+    "FulfillmentCancellation",
     "FulfillmentRequestRow",
     "InventoryDelta",
     "NodeFileKind",
     "ShipmentConfirmation",
     "node_file_kind",
+    "parse_fulfillment_cancellations",
     "parse_fulfillment_requests",
     "parse_inventory_deltas",
     "parse_shipment_confirmations",
+    "render_fulfillment_cancellations",
     "render_fulfillment_requests",
     "render_inventory_deltas",
     "render_shipment_confirmations",
@@ -157,6 +161,86 @@ def render_fulfillment_requests(
                 ]
             )
     return buffer.getvalue()
+
+
+CANCELLATION_COLUMNS: Final = (
+    "request_id",
+    "order_id",
+    "external_id",
+    "node_id",
+    "reason",
+    "cancelled_at",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FulfillmentCancellation:
+    """A request written to a node's outbox and cancelled since: do not ship it."""
+
+    request_id: str
+    order_id: str
+    external_id: str
+    node_id: str
+    reason: str
+    cancelled_at: datetime
+
+
+def render_fulfillment_cancellations(cancellations: Iterable[FulfillmentCancellation]) -> str:
+    """One row per cancelled request, ``\n`` line endings."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CANCELLATION_COLUMNS)
+    for c in cancellations:
+        writer.writerow(
+            [
+                c.request_id,
+                c.order_id,
+                c.external_id,
+                c.node_id,
+                c.reason,
+                c.cancelled_at.isoformat(),
+            ]
+        )
+    return buffer.getvalue()
+
+
+def parse_fulfillment_cancellations(
+    data: bytes, source: str = "fulfillment_cancellations.csv"
+) -> list[FulfillmentCancellation]:
+    """The rows of a cancellation file (what a node's software reads)."""
+    rows = read_rows(data, source)
+    header = rows[0]
+    problems = header_problems(header, CANCELLATION_COLUMNS, ())
+    if problems:
+        raise InvalidInput(source, problems)
+    result: list[FulfillmentCancellation] = []
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            problems.append(
+                Problem(f"line {line}", f"has {len(row)} fields, the header has {len(header)}")
+            )
+            continue
+        cells = dict(zip(header, (cell.strip() for cell in row), strict=True))
+        try:
+            cancelled_at = datetime.fromisoformat(cells["cancelled_at"])
+        except ValueError as error:
+            problems.append(Problem(f"line {line}, column cancelled_at", str(error)))
+            continue
+        result.append(
+            FulfillmentCancellation(
+                request_id=cells["request_id"],
+                order_id=cells["order_id"],
+                external_id=cells["external_id"],
+                node_id=cells["node_id"],
+                reason=cells["reason"],
+                cancelled_at=cancelled_at,
+            )
+        )
+    if problems:
+        raise InvalidInput(source, problems)
+    return result
 
 
 def parse_fulfillment_requests(

@@ -11,10 +11,12 @@ import csv
 import io
 
 from ordermesh.adapters.formats.flat_files import (
+    FulfillmentCancellation,
     NodeFileKind,
     node_file_kind,
     parse_inventory_deltas,
     parse_shipment_confirmations,
+    render_fulfillment_cancellations,
     render_fulfillment_requests,
 )
 from ordermesh.adapters.formats.inventory_csv import parse_inventory_csv
@@ -35,6 +37,9 @@ from ordermesh.services.partner_ports import (
     Partner,
 )
 from ordermesh.services.ports import Clock, StoredEvent
+
+REQUEST_KIND = "fulfillment_requests.csv"
+CANCELLATION_KIND = "fulfillment_cancellations.csv"
 
 
 def actor_of(partner: Partner) -> str:
@@ -239,5 +244,29 @@ def fulfillment_request_csv(
         folder=partner.connector.outbox,
         name=f"fulfillment-{event.id:010d}-{request.id}.csv",
         content=render_fulfillment_requests([(request, order)], network),
-        kind="fulfillment_requests.csv",
+        kind=REQUEST_KIND,
+    )
+
+
+def fulfillment_cancellation_csv(
+    tx: FileTransaction, partner: Partner, event: StoredEvent
+) -> OutboundFile:
+    """The cancellation of a request already written to the node, for a
+    ``fulfillment.cancelled`` event (docs/formats/flat-files.md)."""
+    request = get_request(tx.uow, str(event.data["request_id"]))
+    order = get_order(tx.uow, request.order_id)
+    cancellation = FulfillmentCancellation(
+        request_id=request.id,
+        order_id=order.id,
+        external_id=order.external_id or "",
+        node_id=request.node_id,
+        reason=str(event.data.get("reason") or ""),
+        cancelled_at=event.occurred_at,
+    )
+    assert partner.connector.outbox is not None, "the network document requires it"
+    return OutboundFile(
+        folder=partner.connector.outbox,
+        name=f"cancellation-{event.id:010d}-{request.id}.csv",
+        content=render_fulfillment_cancellations([cancellation]),
+        kind=CANCELLATION_KIND,
     )

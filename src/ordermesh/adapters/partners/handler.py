@@ -13,6 +13,7 @@ from ordermesh.services.partner_ports import (
     FileTransaction,
     InboxFile,
     OutboundFile,
+    Outcome,
     Partner,
     Role,
 )
@@ -55,6 +56,8 @@ class FileHandler:
             elif node.connector.type is ConnectorType.X12:
                 document = x12_files.warehouse_shipping_order(tx, partner, event, network, clock)
             return [] if document is None else [(partner, document)]
+        if event.type == EventType.FULFILLMENT_CANCELLED:
+            return self._cancellation(tx, event, network, clock)
         if event.type == EventType.FULFILLMENT_SHIPPED and event.order_id is not None:
             order = get_order(tx.uow, event.order_id)
             channel = network.channels.get(order.channel)
@@ -64,3 +67,37 @@ class FileHandler:
             notice = x12_files.ship_notice(tx, partner, event, order, network, clock)
             return [(partner, notice)]
         return []
+
+    def _cancellation(
+        self, tx: FileTransaction, event: StoredEvent, network: Network, clock: Clock
+    ) -> list[tuple[Partner, OutboundFile]]:
+        """A request whose document was written to a csv or x12 node's outbox gets a
+        cancellation there, in the node's format now; a request never written gets none."""
+        node = network.nodes.get(str(event.data["node_id"]))
+        if node is None or node.connector.type not in (ConnectorType.CSV, ConnectorType.X12):
+            return []
+        partner = Partner(Role.NODE, node.id, node.connector)
+        if not _request_written(tx, partner, str(event.data["request_id"])):
+            return []
+        if node.connector.type is ConnectorType.CSV:
+            return [(partner, csv_files.fulfillment_cancellation_csv(tx, partner, event))]
+        document = x12_files.warehouse_shipping_cancellation(tx, partner, event, network, clock)
+        return [(partner, document)]
+
+
+def _request_written(tx: FileTransaction, partner: Partner, request_id: str) -> bool:
+    """Whether the ledger holds a fulfillment request CSV or a 940 of the request for
+    the node (``fulfillment-<event>-<request>.csv``, ``940-<event>-<request>.x12``)."""
+    for entry in tx.ledger.entries(partner.key):
+        if entry.outcome is not Outcome.WRITTEN:
+            continue
+        name = entry.name.rsplit("/", 1)[-1]  # the ledger names outbound files folder/name
+        if name.startswith("fulfillment-") and name.endswith(f"-{request_id}.csv"):
+            return True
+        if (
+            name.startswith("940-")
+            and not name.startswith("940-cancel-")
+            and name.endswith(f"-{request_id}.x12")
+        ):
+            return True
+    return False

@@ -22,6 +22,7 @@ from ordermesh.adapters.formats.x12 import (
     AckItem,
     Address,
     ErrorLevel,
+    Interchange,
     InterchangeErrorCode,
     InventoryAdvice,
     LineAck,
@@ -50,6 +51,7 @@ from ordermesh.adapters.formats.x12 import (
     shipping_order_from_request,
     snapshot_lines,
     write_interchange,
+    x940,
 )
 from ordermesh.adapters.geocoding import UnknownPostalCode, geocode
 from ordermesh.adapters.partners.csv_files import actor_of, confirm_at_node
@@ -61,6 +63,7 @@ from ordermesh.services.fulfillment import get_request
 from ordermesh.services.inventory import apply_snapshots
 from ordermesh.services.network import current_network
 from ordermesh.services.orders import MAX_QUANTITY, OrderView, PlaceOrder, get_order, place_order
+from ordermesh.services.partner_files import AppliedBefore
 from ordermesh.services.partner_ports import (
     Accepted,
     FileRejected,
@@ -237,6 +240,8 @@ def rejection_replies(
     """A 997 rejecting the interchange; none when not even its ISA could be read."""
     if partner.connector.outbox is None:
         return []
+    if isinstance(error.context, AppliedBefore):
+        return duplicate_replies(tx, partner, file, clock)
     if isinstance(error.context, _Context):
         received, extra = error.context.received, error.context.errors
     else:
@@ -399,3 +404,67 @@ def ship_notice(
     return OutboundFile(
         partner.connector.outbox, f"856-{event.id:010d}-{request.id}.x12", content, "856"
     )
+
+
+def warehouse_shipping_cancellation(
+    tx: FileTransaction, partner: Partner, event: StoredEvent, network: Network, clock: Clock
+) -> OutboundFile:
+    """For a ``fulfillment.cancelled`` event of a request whose 940 was written: the same
+    940 with W0501 ``F`` (cancel), the request's lines as they were sent."""
+    request = get_request(tx.uow, str(event.data["request_id"]))
+    order = get_order(tx.uow, request.order_id)
+    service = network.services.get(request.service_id)
+    as_sent = replace(
+        request,
+        lines=tuple(replace(line, cancelled_quantity=0) for line in request.lines),
+    )
+    shipping_order = shipping_order_from_request(
+        as_sent,
+        _ship_to_address(order),
+        purchase_order=order.external_id,
+        carrier=(service.carrier or None) if service is not None else None,
+    )
+    cancel = replace(shipping_order, status=x940.CANCEL)
+    assert partner.connector.outbox is not None, "the network document requires it"
+    content = _render(tx, partner, [generate_940(cancel)], event.occurred_at)
+    return OutboundFile(
+        partner.connector.outbox, f"940-cancel-{event.id:010d}-{request.id}.x12", content, "940"
+    )
+
+
+DUPLICATE_INTERCHANGE = "025"  # TA105: duplicate interchange control number
+
+
+def duplicate_replies(
+    tx: FileTransaction, partner: Partner, file: InboxFile, clock: Clock
+) -> list[OutboundFile]:
+    """A file applied before, dropped again: no second 997 (the first one, sent for the
+    first copy, acknowledged these groups), but a TA1 rejecting the repeat with note code
+    025, duplicate interchange control number, so the partner's translator sees why
+    nothing came of it. None when its ISA cannot be read (it was, the first time)."""
+    received = receive(file.data, file.name)
+    original = received.parsed.interchange
+    if original is None or partner.connector.outbox is None:
+        return []
+    at = clock.now()
+    ours, theirs, separators = _ours(partner)
+    control = LedgerControlNumbers(tx.ledger, control_pair(partner), at).next_interchange()
+    envelope = write_interchange(
+        Interchange(sender=ours, receiver=theirs, at=at, control=control, groups=()),
+        separators,
+    )
+    ta1 = separators.element.join(
+        (
+            "TA1",
+            f"{original.control:09d}",
+            original.at.strftime("%y%m%d"),
+            original.at.strftime("%H%M"),
+            "R",
+            DUPLICATE_INTERCHANGE,
+        )
+    )
+    trailer = envelope.rindex(separators.segment + "IEA" + separators.element) + 1
+    content = envelope[:trailer] + ta1 + separators.segment + envelope[trailer:]
+    digest = hashlib.sha256(file.data).hexdigest()[:16]
+    name = f"TA1-{digest}-{control:09d}.x12"
+    return [OutboundFile(partner.connector.outbox, name, content, "TA1")]

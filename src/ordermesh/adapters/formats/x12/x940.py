@@ -1,11 +1,11 @@
 """940 Warehouse Shipping Order (4010), a fulfillment request to a 3PL: W05, N1 loops,
 G62 dates, W66 carrier, then per line LX, W01 and N9*LI (our line id), W76 totals.
 
-W0501 order status (N original), W0502 depositor order number (the fulfillment request
-id), W0503 purchase order number; G62 10 requested ship date, 02 delivery requested; W6601
-payment (PP prepaid), W6602 transportation method (U private parcel), W6605 routing (the
-shipping service), W6610 SCAC; W0101 quantity, W0102 unit, W0104/W0105, W0106/W0107 product
-ids; W7601 total quantity.
+W0501 order status (N original; F cancel: the same W0502 and lines, do not ship), W0502
+depositor order number (the fulfillment request id), W0503 purchase order number; G62 10
+requested ship date, 02 delivery requested; W6601 payment (PP prepaid), W6602
+transportation method (U private parcel), W6605 routing (the shipping service), W6610 SCAC;
+W0101 quantity, W0102 unit, W0104/W0105, W0106/W0107 product ids; W7601 total quantity.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from ordermesh.adapters.formats.x12.errors import ElementErrorCode, SegmentError
 from ordermesh.services.ports import FulfillmentRequest
 
 __all__ = [
+    "CANCEL",
+    "ORIGINAL",
     "ShippingOrder",
     "ShippingOrderLine",
     "generate_940",
@@ -60,6 +62,8 @@ SEGMENTS: Final = frozenset(
         "W76",
     ]
 )
+ORIGINAL: Final = "N"  # W0501, element 473
+CANCEL: Final = "F"
 REQUESTED_SHIP: Final = "10"
 DELIVERY_REQUESTED: Final = "02"
 LINE_ID: Final = "LI"
@@ -82,7 +86,7 @@ class ShippingOrder:
     depositor_order: str  # W0502: the fulfillment request id
     lines: tuple[ShippingOrderLine, ...]
     purchase_order: str | None = None  # W0503
-    status: str = "N"  # W0501
+    status: str = ORIGINAL  # W0501
     parties: tuple[Address, ...] = ()
     requested_ship: date | None = None  # G62*10
     requested_delivery: date | None = None  # G62*02
