@@ -70,6 +70,7 @@ from ordermesh.domain.routing.opportunity import (
     opportunity_costs,
     transportation_problem,
 )
+from ordermesh.domain.routing.search import Strategy, default_strategy
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -249,11 +250,14 @@ def _consume(
 # --------------------------------------------------------------------------------------------
 
 
-def ordermesh_policy(network: Network, rule_sets: Sequence[RuleSet] = ()) -> Policy:
+def ordermesh_policy(
+    network: Network, rule_sets: Sequence[RuleSet] = (), strategy: Strategy = default_strategy
+) -> Policy:
     """The routing core, under the first rule set that matches each order."""
 
     def decide(order: Order, stock: Stock, capacity: Mapping[str, int]) -> PolicyDecision:
-        decision = route(order, network, stock, capacity, select_rule_set(rule_sets, order))
+        rule_set = select_rule_set(rule_sets, order)
+        decision = route(order, network, stock, capacity, rule_set, strategy=strategy)
         return _from_route(decision)
 
     return decide
@@ -318,6 +322,9 @@ class BatchSolver(Protocol):
 class PolicySolvers:
     shadow: DualSolver
     batch: BatchSolver
+    # How one order's plan is searched: the exact search, with an exact MIP for orders too
+    # large for it when a solver is given (docs/routing.md).
+    routing: Strategy = default_strategy
 
 
 class ShadowPricePolicy:
@@ -335,11 +342,13 @@ class ShadowPricePolicy:
         solver: DualSolver,
         settings: PolicySettings,
         history: Sequence[Order] | None = None,
+        strategy: Strategy = default_strategy,
     ) -> None:
         self.network = network
         self.rule_sets = rule_sets
         self.solver = solver
         self.settings = settings
+        self.strategy = strategy
         self.fixed: Forecast | None = None
         if history is not None:
             self.fixed = forecast_from_history(history, network)
@@ -378,7 +387,13 @@ class ShadowPricePolicy:
     def __call__(self, order: Order, stock: Stock, capacity: Mapping[str, int]) -> PolicyDecision:
         rule_set = select_rule_set(self.rule_sets, order)
         decision = route(
-            order, self.network, stock, capacity, rule_set, opportunity_cost=self.prices
+            order,
+            self.network,
+            stock,
+            capacity,
+            rule_set,
+            opportunity_cost=self.prices,
+            strategy=self.strategy,
         )
         if self.fixed is None:
             self.seen.append(order)
@@ -402,6 +417,7 @@ class BatchPolicy:
     rule_sets: Sequence[RuleSet]
     solver: BatchSolver
     settings: PolicySettings = field(default_factory=PolicySettings)
+    strategy: Strategy = default_strategy
     windows_solved: int = 0
     windows_fallback: int = 0
 
@@ -476,6 +492,7 @@ class BatchPolicy:
                 view,
                 CapacityUsed(self.network, capacity, order.placed_at),
                 rule_set,
+                strategy=self.strategy,
             )
             decision = _from_route(decided)
             _consume(decision, remaining, capacity)
@@ -760,8 +777,9 @@ def make_policy(
     """The policy called ``name``. The solver policies need ``solvers``; ``history`` is the
     order history the shadow-price forecast is counted from (default: the replay's own
     past orders)."""
+    strategy = solvers.routing if solvers is not None else default_strategy
     if name == "ordermesh":
-        return ordermesh_policy(network, rule_sets)
+        return ordermesh_policy(network, rule_sets, strategy)
     if name == "nearest":
         return nearest_policy(network)
     if name == "priority":
@@ -771,9 +789,16 @@ def make_policy(
             raise ValueError(f"policy {name!r} needs a solver (ordermesh.adapters.solver)")
         if name == "ordermesh-shadow":
             return ShadowPricePolicy(
-                network, rule_sets, solvers.shadow, settings or PolicySettings(), history
+                network,
+                rule_sets,
+                solvers.shadow,
+                settings or PolicySettings(),
+                history,
+                strategy,
             )
-        return BatchPolicy(network, rule_sets, solvers.batch, settings or PolicySettings())
+        return BatchPolicy(
+            network, rule_sets, solvers.batch, settings or PolicySettings(), strategy
+        )
     raise ValueError(f"unknown policy {name!r}: expected one of {', '.join(POLICIES)}")
 
 

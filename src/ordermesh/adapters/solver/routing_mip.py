@@ -2,6 +2,8 @@
 
 Shared by the batch policy (``batch.py``: the orders of a short window) and the benchmark's
 hindsight optimum (``bench/optimum.py``: the whole stream), so both solve the same model.
+Its parcel block (``Builder.parcel``) and solve (``Builder.solve``) also model one large
+order for the per-order strategy (``order_mip.py``).
 
 Model, per order o, candidate node n and non-dominated service s that meets the promise
 from n (one "shipment" k = (o, n, s)):
@@ -67,8 +69,33 @@ class ShipmentColumns:
     x: list[tuple[int, int]] = field(default_factory=list)  # (line index, column)
 
 
+_FEASIBLE = 2  # HiGHS's primal_solution_status for a feasible point
+
+
+@dataclass(frozen=True, slots=True)
+class MipRun:
+    status: str
+    feasible: bool
+    values: list[float]
+    objective: float
+    bound: float
+    gap: float
+
+
+@dataclass(frozen=True, slots=True)
+class ParcelItem:
+    """Units of one line in a possible parcel: cost per unit, most units, size per unit."""
+
+    cost: float
+    upper: float
+    weight_lb: float
+    volume_in3: float
+
+
 @dataclass
-class _Builder:
+class Builder:
+    """Columns and rows of a HiGHS model, gathered in lists and passed in array calls."""
+
     cost: list[float] = field(default_factory=list)
     lower: list[float] = field(default_factory=list)
     upper: list[float] = field(default_factory=list)
@@ -95,8 +122,86 @@ class _Builder:
         self.row_lower.append(lower)
         self.row_upper.append(upper)
 
+    def parcel(
+        self, fixed: float, per_lb: float, max_lb: float, items: Sequence[ParcelItem]
+    ) -> tuple[int, int, list[int]]:
+        """One possible parcel: a binary ``y`` (the parcel exists, costing ``fixed``),
+        integer billable pounds ``p`` at ``per_lb`` (p >= weight, >= volume / 139, >= y),
+        and integer units ``x`` per item, only when ``y``. Shipping is then
+        base * y + per_lb * (p - y): pass ``fixed`` = base - per_lb + per-parcel costs."""
+        y = self.col(fixed, 1.0)
+        p = self.col(per_lb, max_lb)
+        xs = [self.col(item.cost, item.upper) for item in items]
+        for x, item in zip(xs, items, strict=True):
+            self.row([(x, 1.0), (y, -item.upper)], -math.inf, 0.0)
+        self.row(
+            [(p, 1.0)]
+            + [(x, -round(item.weight_lb, 9)) for x, item in zip(xs, items, strict=True)],
+            0.0,
+            math.inf,
+        )
+        self.row(
+            [(p, 1.0)]
+            + [
+                (x, -round(item.volume_in3 / DIM_DIVISOR_IN3_PER_LB, 9))
+                for x, item in zip(xs, items, strict=True)
+            ],
+            0.0,
+            math.inf,
+        )
+        self.row([(p, 1.0), (y, -1.0)], 0.0, math.inf)
+        return y, p, xs
 
-_FEASIBLE = 2  # HiGHS's primal_solution_status for a feasible point
+    def solve(self, time_limit: float, lp: bool = False) -> MipRun:
+        """Minimise with HiGHS (one thread, relative gap 1e-4) under ``time_limit``
+        seconds; with ``lp``, the LP relaxation."""
+        highs = highspy.Highs()  # type: ignore[no-untyped-call]
+        highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("time_limit", float(time_limit))
+        highs.setOptionValue("mip_rel_gap", 1e-4)
+        highs.setOptionValue("threads", 1)
+        highs.addCols(
+            len(self.cost),
+            np.array(self.cost, dtype=np.float64),
+            np.array(self.lower, dtype=np.float64),
+            np.array(self.upper, dtype=np.float64),
+            0,
+            np.array([], dtype=np.int32),
+            np.array([], dtype=np.int32),
+            np.array([], dtype=np.float64),
+        )
+        highs.addRows(
+            len(self.row_lower),
+            np.array(self.row_lower, dtype=np.float64),
+            np.array(self.row_upper, dtype=np.float64),
+            len(self.indices),
+            np.array(self.starts, dtype=np.int32),
+            np.array(self.indices, dtype=np.int32),
+            np.array(self.values, dtype=np.float64),
+        )
+        if not lp and self.integer:
+            highs.changeColsIntegrality(
+                len(self.integer),
+                np.array(self.integer, dtype=np.int32),
+                np.array([highspy.HighsVarType.kInteger] * len(self.integer)),
+            )
+        highs.run()
+        status = highs.modelStatusToString(highs.getModelStatus())
+        info = highs.getInfo()
+        objective = float(info.objective_function_value)
+        if lp:
+            bound, gap = objective, 0.0
+        else:
+            bound, gap = float(info.mip_dual_bound), float(info.mip_gap)
+        return MipRun(
+            status=status,
+            # A feasible point exists (optimal or not); after a timeout without one, no values.
+            feasible=int(info.primal_solution_status) == _FEASIBLE,
+            values=list(highs.getSolution().col_value),
+            objective=objective,
+            bound=bound,
+            gap=gap,
+        )
 
 
 @dataclass
@@ -185,7 +290,7 @@ def solve_routing_mip(
     ]
     services = sorted(network.services.values(), key=lambda s: s.id)
     use_lp = lp
-    b = _Builder()
+    b = Builder()
     shipments: list[ShipmentColumns] = []
     alone_cols: list[tuple[int, int, Node, Sku, float, float, float]] = []
     # (order, col, node, sku, shipping, handling, miles)
@@ -273,32 +378,26 @@ def solve_routing_mip(
             max_lb = math.ceil(max(weight, volume / DIM_DIVISOR_IN3_PER_LB, 1.0)) + 1
             for service in _non_dominated(qualifying, zone):
                 rate = service.rates[zone]
-                y = b.col(rate.base - rate.per_lb + node.handling.per_shipment, 1.0)
-                p = b.col(rate.per_lb, float(max_lb))
+                items = [
+                    ParcelItem(
+                        cost=node.handling.per_unit,
+                        upper=float(min(line_qty[i], stock[(node.id, line_skus[i].id)])),
+                        weight_lb=line_skus[i].weight_lb,
+                        volume_in3=line_skus[i].volume_in3,
+                    )
+                    for i in packed
+                ]
+                y, p, xs = b.parcel(
+                    rate.base - rate.per_lb + node.handling.per_shipment,
+                    rate.per_lb,
+                    float(max_lb),
+                    items,
+                )
                 shipment = ShipmentColumns(o, node, service, miles, zone, day, y, p)
-                for i in packed:
-                    upper = min(line_qty[i], stock[(node.id, line_skus[i].id)])
-                    x = b.col(node.handling.per_unit, float(upper))
+                for i, x in zip(packed, xs, strict=True):
                     shipment.x.append((i, x))
                     line_terms[i].append((x, 1.0))
                     stock_terms[(node.id, line_skus[i].id)].append((x, 1.0))
-                    b.row([(x, 1.0), (y, -float(upper))], -math.inf, 0.0)
-                sku_of = {i: line_skus[i] for i in packed}
-                b.row(
-                    [(p, 1.0)] + [(x, -round(sku_of[i].weight_lb, 9)) for i, x in shipment.x],
-                    0.0,
-                    math.inf,
-                )
-                b.row(
-                    [(p, 1.0)]
-                    + [
-                        (x, -round(sku_of[i].volume_in3 / DIM_DIVISOR_IN3_PER_LB, 9))
-                        for i, x in shipment.x
-                    ],
-                    0.0,
-                    math.inf,
-                )
-                b.row([(p, 1.0), (y, -1.0)], 0.0, math.inf)
                 capacity_terms[(node.id, day)].append((y, 1.0))
                 shipments.append(shipment)
         for i in lines:
@@ -317,62 +416,22 @@ def solve_routing_mip(
         if len(terms) > 0 and sum(b.upper[c] for c, _ in terms) > left:
             b.row(terms, -math.inf, float(left))
 
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("time_limit", float(time_limit))
-    highs.setOptionValue("mip_rel_gap", 1e-4)
-    highs.setOptionValue("threads", 1)
-    columns = len(b.cost)
-    highs.addCols(
-        columns,
-        np.array(b.cost, dtype=np.float64),
-        np.array(b.lower, dtype=np.float64),
-        np.array(b.upper, dtype=np.float64),
-        0,
-        np.array([], dtype=np.int32),
-        np.array([], dtype=np.int32),
-        np.array([], dtype=np.float64),
-    )
-    highs.addRows(
-        len(b.row_lower),
-        np.array(b.row_lower, dtype=np.float64),
-        np.array(b.row_upper, dtype=np.float64),
-        len(b.indices),
-        np.array(b.starts, dtype=np.int32),
-        np.array(b.indices, dtype=np.int32),
-        np.array(b.values, dtype=np.float64),
-    )
-    if not use_lp and b.integer:
-        highs.changeColsIntegrality(
-            len(b.integer),
-            np.array(b.integer, dtype=np.int32),
-            np.array([highspy.HighsVarType.kInteger] * len(b.integer)),
-        )
-    highs.run()
-    status = highs.modelStatusToString(highs.getModelStatus())
-    info = highs.getInfo()
-    values = list(highs.getSolution().col_value)
-    objective = float(info.objective_function_value)
-    if use_lp:
-        bound, gap = objective, 0.0
-    else:
-        bound, gap = float(info.mip_dual_bound), float(info.mip_gap)
+    run = b.solve(time_limit, use_lp)
     return MipSolution(
-        status=status,
-        # A feasible point exists (optimal or not); after a timeout without one, no values.
-        feasible=int(info.primal_solution_status) == _FEASIBLE,
+        status=run.status,
+        feasible=run.feasible,
         lp=use_lp,
-        values=values,
-        objective=objective,
-        bound=bound,
-        gap=gap,
+        values=run.values,
+        objective=run.objective,
+        bound=run.bound,
+        gap=run.gap,
         shipments=shipments,
         alone=alone_cols,
         line_qty=line_qty,
         line_skus=line_skus,
         line_order=line_order,
         forced_pairs=forced_pairs,
-        columns=columns,
+        columns=len(b.cost),
         rows=len(b.row_lower),
         seconds=time.perf_counter() - started,
     )

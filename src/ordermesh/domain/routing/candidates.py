@@ -18,7 +18,7 @@ from ordermesh.domain.promise import (
     working_days_between,
 )
 from ordermesh.domain.routing.context import RoutingContext
-from ordermesh.domain.routing.filters import Screening, screen
+from ordermesh.domain.routing.filters import Screening, active_filters, screen
 from ordermesh.domain.routing.pricing import NodeFacts
 from ordermesh.domain.routing.rules import PromiseMode
 
@@ -55,11 +55,27 @@ def promise_for(context: RoutingContext, ship_dates: Iterable[date]) -> Promise:
 
 
 def node_facts(
-    index: int, node: Node, context: RoutingContext, shipped: date, deadline: date
+    index: int,
+    node: Node,
+    context: RoutingContext,
+    shipped: date,
+    deadline: date,
+    skus: Sequence[str] | None = None,
+    days: dict[date, tuple[date, int]] | None = None,
 ) -> NodeFacts:
+    """What the search needs to know of one node. ``skus`` (the order's, sorted) and
+    ``days`` (pickup date and transit days allowed, per ship date) may be shared by the
+    nodes of one decision, which computes them once."""
     miles = context.distances[node.id]
-    picked_up = pickup_date(shipped, context.carrier_calendar)
-    skus = {sku.id for demand in context.demands for sku, _ in demand.kit}
+    if skus is None:
+        skus = sorted({sku.id for demand in context.demands for sku, _ in demand.kit})
+    known = None if days is None else days.get(shipped)
+    if known is None:
+        picked_up = pickup_date(shipped, context.carrier_calendar)
+        known = (picked_up, working_days_between(context.carrier_calendar, picked_up, deadline))
+        if days is not None:
+            days[shipped] = known
+    picked_up, allowed = known
     return NodeFacts(
         index=index,
         node=node,
@@ -67,10 +83,10 @@ def node_facts(
         zone=zone_for(miles, context.network.zones),
         ship_date=shipped,
         pickup_date=picked_up,
-        allowed_transit_days=working_days_between(context.carrier_calendar, picked_up, deadline),
+        allowed_transit_days=allowed,
         remaining_capacity=context.remaining_capacity(node),
         capacity_share=context.capacity_share(node),
-        stock={sku: context.usable(node, sku) for sku in sorted(skus)},
+        stock={sku: context.usable(node, sku) for sku in skus},
         is_pickup=context.order.ship_to.pickup_node is not None,
     )
 
@@ -125,12 +141,15 @@ class Gathering:
 def gather(context: RoutingContext) -> Gathering:
     network = context.network
     nodes = [network.nodes[node_id] for node_id in sorted(network.nodes)]
-    screenings = {node.id: screen(node, context) for node in nodes}
+    filters = active_filters(context)
+    screenings = {node.id: screen(node, context, filters) for node in nodes}
     kept = [node for node in nodes if screenings[node.id].kept]
     dates = ship_dates(kept, context)
     promise = promise_for(context, dates.values())
+    skus = sorted({sku.id for demand in context.demands for sku, _ in demand.kit})
+    days: dict[date, tuple[date, int]] = {}
     passed = tuple(
-        node_facts(index, node, context, dates[node.id], promise.date)
+        node_facts(index, node, context, dates[node.id], promise.date, skus, days)
         for index, node in enumerate(kept)
     )
     missed = {

@@ -9,7 +9,7 @@ ships every component of a bundle unit or none.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ordermesh.domain.model import Bundle, Sku
 from ordermesh.domain.network import Network
@@ -29,16 +29,17 @@ class Demand:
     # shared among its components in proportion to their own prices.
     contribution: float
     whole_bundle: bool = False  # a unit is a whole bundle, kept together
+    # SKU units in one unit of this demand (a bundle unit holds several); derived from
+    # ``kit`` once, as the search reads it in every plan it scores.
+    sku_units: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sku_units", sum(quantity for _, quantity in self.kit))
 
     @property
     def backorder_item(self) -> str:
         """How a backorder names this demand: the bundle when kept whole, else the SKU."""
         return self.item if self.whole_bundle else self.kit[0][0].id
-
-    @property
-    def sku_units(self) -> int:
-        """SKU units in one unit of this demand (a bundle unit holds several)."""
-        return sum(quantity for _, quantity in self.kit)
 
     @property
     def skus(self) -> Iterator[str]:

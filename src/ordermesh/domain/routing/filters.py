@@ -162,8 +162,34 @@ class Screening:
         return self.removed_by is None
 
 
-def screen(node: Node, context: RoutingContext) -> Screening:
-    for name, node_filter in FILTERS.items():
+def active_filters(context: RoutingContext) -> tuple[tuple[str, NodeFilter], ...]:
+    """The filters that may remove a node under this decision's rule set, in order: one
+    whose setting is off keeps every node, so screening many nodes can skip it."""
+    settings = context.settings
+    off = set()
+    if not settings.node_types_in and not settings.node_types_out:
+        off.add("node_types")
+    if not settings.countries_in and not settings.countries_out:
+        off.add("countries")
+    if not settings.states_in and not settings.states_out:
+        off.add("states")
+    if not settings.exclude_stores_for_channels:
+        off.add("exclude_stores_for_channels")
+    if settings.max_distance_miles is None:
+        off.add("max_distance_miles")
+    if not settings.open_today:
+        off.add("open_today")
+    if not context.hazmat_skus:
+        off.add("hazmat")
+    return tuple((name, check) for name, check in FILTERS.items() if name not in off)
+
+
+def screen(
+    node: Node,
+    context: RoutingContext,
+    filters: tuple[tuple[str, NodeFilter], ...] | None = None,
+) -> Screening:
+    for name, node_filter in filters if filters is not None else FILTERS.items():
         reason = node_filter(node, context)
         if reason is not None:
             return Screening(node.id, name, reason)

@@ -107,6 +107,8 @@ class Pricer:
     # the myopic router. Per unit, so it adds to the search's per-unit bounds exactly.
     opportunity: Mapping[tuple[str, str], float] = field(default_factory=dict)
     _services: dict[tuple[int, int], ServiceChoice | None] = field(default_factory=dict)
+    _rated: dict[tuple[int, int, int], tuple[str, float, int] | None] = field(default_factory=dict)
+    _arrivals: dict[tuple[date, int], date] = field(default_factory=dict)
     _nodes: dict[tuple[int, tuple[int, ...]], NodeCost | None] = field(default_factory=dict)
     _alone: dict[tuple[int, str], ParcelCost | None] = field(default_factory=dict)
 
@@ -129,19 +131,35 @@ class Pricer:
             if late and constraints.promise is PromiseMode.REQUIRED:
                 return None
             return ServiceChoice(PICKUP_SERVICE, 0.0, 0, facts.ship_date, late)
+        # The choice depends on the zone, the days left and the weight only: nodes that
+        # share them share it.
+        key = (facts.zone, facts.allowed_transit_days, billable_lb)
+        if key not in self._rated:
+            self._rated[key] = self._rate(facts.zone, facts.allowed_transit_days, billable_lb)
+        rated = self._rated[key]
+        if rated is None:
+            return None
+        service_id, shipping, transit = rated
+        return self._choice(facts, service_id, shipping, transit)
+
+    def _rate(
+        self, zone: int, allowed_transit_days: int, billable_lb: int
+    ) -> tuple[str, float, int] | None:
+        """The service a parcel takes: (id, shipping, transit days), or None."""
+        constraints = self.rule_set.constraints
         services = self.network.services.values()
         if constraints.promise is PromiseMode.REQUIRED:
-            level = ServiceLevel("promise", facts.allowed_transit_days)
-            best = cheapest_qualifying(services, facts.zone, billable_lb, 0.0, level)
+            level = ServiceLevel("promise", allowed_transit_days)
+            best = cheapest_qualifying(services, zone, billable_lb, 0.0, level)
             if best is None:
                 return None
-            return self._choice(facts, best.service_id, best.shipping, best.transit_days)
+            return best.service_id, best.shipping, best.transit_days
         chosen: tuple[float, int, str, float] | None = None
         for service in services:
-            priced = cheapest_qualifying([service], facts.zone, billable_lb, 0.0, None)
+            priced = cheapest_qualifying([service], zone, billable_lb, 0.0, None)
             if priced is None:
                 continue
-            late = max(0, priced.transit_days - facts.allowed_transit_days)
+            late = max(0, priced.transit_days - allowed_transit_days)
             rank = (
                 priced.shipping + late * constraints.late_penalty_per_day,
                 priced.transit_days,
@@ -153,16 +171,22 @@ class Pricer:
         if chosen is None:
             return None
         _, transit, service_id, shipping = chosen
-        return self._choice(facts, service_id, shipping, transit)
+        return service_id, shipping, transit
 
     def _choice(
         self, facts: NodeFacts, service_id: str, shipping: float, transit: int
     ) -> ServiceChoice:
+        key = (facts.pickup_date, transit)
+        arrives = self._arrivals.get(key)
+        if arrives is None:
+            arrives = self._arrivals[key] = add_working_days(
+                self.carrier_calendar, facts.pickup_date, transit
+            )
         return ServiceChoice(
             service_id=service_id,
             shipping=shipping,
             transit_days=transit,
-            arrives=add_working_days(self.carrier_calendar, facts.pickup_date, transit),
+            arrives=arrives,
             late_days=max(0, transit - facts.allowed_transit_days),
         )
 

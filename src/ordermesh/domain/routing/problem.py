@@ -72,9 +72,12 @@ class Problem:
     def units_fit(self, facts: NodeFacts, counts: Counts) -> bool:
         needed: dict[str, int] = {}
         for demand, count in zip(self.demands, counts, strict=True):
+            if not count:
+                continue
             for sku, per_unit in demand.kit:
                 needed[sku.id] = needed.get(sku.id, 0) + count * per_unit
-        return all(facts.stock.get(sku, 0) >= units for sku, units in needed.items())
+        stock = facts.stock
+        return all(stock.get(sku, 0) >= units for sku, units in needed.items())
 
     def node_cost(self, index: int, counts: Counts) -> NodeCost | None:
         return self.pricer.node_cost(self.candidates[index], counts)
