@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from ordermesh.domain.errors import InvalidInput, Problem
 
@@ -59,3 +59,21 @@ def whole_number(text: str, where: str, problems: list[Problem], minimum: int) -
         problems.append(Problem(where, f"must be >= {minimum}, not {number}"))
         return None
     return number
+
+
+def data_rows(
+    rows: Sequence[Sequence[str]], problems: list[Problem]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, stripped cells by column) for each row after the header. Blank lines
+    are skipped (a trailing newline is harmless); a row whose width differs from the
+    header's is reported in ``problems`` and skipped."""
+    header = rows[0]
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            problems.append(
+                Problem(f"line {line}", f"has {len(row)} fields, the header has {len(header)}")
+            )
+            continue
+        yield line, {name: cell.strip() for name, cell in zip(header, row, strict=True)}

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Final
 
-from ordermesh.adapters.formats.csv_table import header_problems, read_rows, whole_number
+from ordermesh.adapters.formats.csv_table import data_rows, header_problems, read_rows, whole_number
 from ordermesh.domain.errors import InvalidInput, Problem
 from ordermesh.domain.inventory import AdjustmentReason
 from ordermesh.domain.network import Network
@@ -214,15 +214,7 @@ def parse_fulfillment_cancellations(
     if problems:
         raise InvalidInput(source, problems)
     result: list[FulfillmentCancellation] = []
-    for line, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            problems.append(
-                Problem(f"line {line}", f"has {len(row)} fields, the header has {len(header)}")
-            )
-            continue
-        cells = dict(zip(header, (cell.strip() for cell in row), strict=True))
+    for line, cells in data_rows(rows, problems):
         try:
             cancelled_at = datetime.fromisoformat(cells["cancelled_at"])
         except ValueError as error:
@@ -253,15 +245,7 @@ def parse_fulfillment_requests(
     if problems:
         raise InvalidInput(source, problems)
     result: list[FulfillmentRequestRow] = []
-    for line, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            problems.append(
-                Problem(f"line {line}", f"has {len(row)} fields, the header has {len(header)}")
-            )
-            continue
-        cells = dict(zip(header, (cell.strip() for cell in row), strict=True))
+    for line, cells in data_rows(rows, problems):
         quantity = whole_number(cells["quantity"], f"line {line}, column quantity", problems, 1)
         try:
             ship_date = date.fromisoformat(cells["ship_date"])
@@ -334,15 +318,7 @@ def parse_shipment_confirmations(
         raise InvalidInput(source, [Problem("line 2", "the file has a header but no rows")])
     drafts: dict[str, _ShipmentDraft] = {}
     first_seen: dict[tuple[str, str, str], int] = {}
-    for line, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            problems.append(
-                Problem(f"line {line}", f"has {len(row)} fields, the header has {len(header)}")
-            )
-            continue
-        cells = {name: cell.strip() for name, cell in zip(header, row, strict=True)}
+    for line, cells in data_rows(rows, problems):
 
         def where(name: str, at: int = line) -> str:
             return f"line {at}, column {name}"
@@ -446,15 +422,7 @@ def parse_inventory_deltas(
         raise InvalidInput(source, [Problem("line 2", "the file has a header but no rows")])
     reasons = ", ".join(str(reason) for reason in AdjustmentReason)
     deltas: list[InventoryDelta] = []
-    for line, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            problems.append(
-                Problem(f"line {line}", f"has {len(row)} fields, the header has {len(header)}")
-            )
-            continue
-        cells = {name: cell.strip() for name, cell in zip(header, row, strict=True)}
+    for line, cells in data_rows(rows, problems):
 
         def where(name: str, at: int = line) -> str:
             return f"line {at}, column {name}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ordermesh.adapters.formats.csv_table import header_problems, read_rows, whole_number
+from ordermesh.adapters.formats.csv_table import data_rows, header_problems, read_rows, whole_number
 from ordermesh.domain.errors import InvalidInventory, Problem
 from ordermesh.domain.inventory import SnapshotLine
 from ordermesh.domain.network import Network
@@ -30,25 +30,15 @@ def parse_inventory_csv(
     if len(rows) == 1:
         raise InvalidInventory(source, [Problem("line 2", "the file has a header but no rows")])
 
-    column = {name: header.index(name) for name in header}
     seen: dict[tuple[str, str], int] = {}
     snapshots: dict[str, list[SnapshotLine]] = defaultdict(list)
-    for line_number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue  # blank lines are harmless, commonly a trailing newline
-        if len(row) != len(header):
-            problems.append(
-                Problem(
-                    f"line {line_number}", f"has {len(row)} fields, the header has {len(header)}"
-                )
-            )
-            continue
+    for line_number, cells in data_rows(rows, problems):
 
         def where(name: str, line: int = line_number) -> str:
             return f"line {line}, column {name}"
 
-        node_id = row[column["node"]].strip()
-        sku = row[column["sku"]].strip()
+        node_id = cells["node"]
+        sku = cells["sku"]
         row_ok = True
         if node_id not in network.nodes:
             problems.append(Problem(where("node"), f"unknown node {node_id!r}"))
@@ -61,10 +51,10 @@ def parse_inventory_csv(
         elif sku not in network.skus:
             problems.append(Problem(where("sku"), f"unknown SKU {sku!r}"))
             row_ok = False
-        on_hand = whole_number(row[column["on_hand"]], where("on_hand"), problems, 0)
+        on_hand = whole_number(cells["on_hand"], where("on_hand"), problems, 0)
         safety: int | None = None
-        if "safety_stock" in column and row[column["safety_stock"]].strip():
-            safety = whole_number(row[column["safety_stock"]], where("safety_stock"), problems, 0)
+        if cells.get("safety_stock"):
+            safety = whole_number(cells["safety_stock"], where("safety_stock"), problems, 0)
             row_ok = row_ok and safety is not None
         if (node_id, sku) in seen:
             problems.append(

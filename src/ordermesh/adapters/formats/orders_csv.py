@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
-from ordermesh.adapters.formats.csv_table import header_problems, read_rows, whole_number
+from ordermesh.adapters.formats.csv_table import data_rows, header_problems, read_rows, whole_number
 from ordermesh.adapters.geocoding import UnknownPostalCode, geocode
 from ordermesh.domain.errors import InvalidInput, Problem
 from ordermesh.domain.model import Location
@@ -141,15 +141,7 @@ def parse_orders_csv(data: bytes, network: Network, source: str = "orders.csv") 
 
     problems: list[Problem] = []
     drafts: dict[str, _Draft] = {}
-    for line, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue  # blank lines are harmless, commonly a trailing newline
-        if len(row) != len(header):
-            problems.append(
-                Problem(f"line {line}", f"has {len(row)} fields, the header has {len(header)}")
-            )
-            continue
-        fields = {name: cell.strip() for name, cell in zip(header, row, strict=True)}
+    for line, fields in data_rows(rows, problems):
 
         def where(name: str, at: int = line) -> str:
             return f"line {at}, column {name}"
