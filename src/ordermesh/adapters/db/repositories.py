@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
+from ordermesh.adapters.db.insert_or_ignore import insert_or_ignore
 from ordermesh.adapters.db.tables import (
     inventory_journal,
     inventory_positions,
@@ -127,21 +127,18 @@ class SqlInventoryRepository:
         # left alone, since reservations move it, never counts or adjustments.
         if change.on_hand_before == 0 and change.safety_stock_before == 0:
             # Possibly a position never written: insert it, or find it already there.
-            inserted = self._connection.execute(
-                _insert_or_ignore(
-                    self._connection,
-                    inventory_positions,
-                    {
-                        "node_id": change.node_id,
-                        "sku": change.sku,
-                        "on_hand": change.on_hand_after,
-                        "safety_stock": change.safety_stock_after,
-                        "updated_at": at,
-                    },
-                    keys=("node_id", "sku"),
-                )
+            written = insert_or_ignore(
+                self._connection,
+                inventory_positions,
+                {
+                    "node_id": change.node_id,
+                    "sku": change.sku,
+                    "on_hand": change.on_hand_after,
+                    "safety_stock": change.safety_stock_after,
+                    "updated_at": at,
+                },
+                keys=("node_id", "sku"),
             )
-            written = inserted.first() is not None
         else:
             written = False
         if not written:
@@ -258,22 +255,3 @@ class SqlInventoryRepository:
             )
             for row in self._connection.execute(query)
         ]
-
-
-def _insert_or_ignore(
-    connection: sa.Connection,
-    table: sa.Table,
-    values: Mapping[str, Any],
-    keys: Sequence[str],
-) -> sa.Executable:
-    """INSERT ... ON CONFLICT (keys) DO NOTHING RETURNING the keys: a row back means it went
-    in (psycopg reports no rowcount for this statement, so RETURNING is the reliable sign)."""
-    returned = [table.c[key] for key in keys]
-    name = connection.dialect.name
-    if name == "postgresql":
-        pg = postgresql.insert(table).values(**values)
-        return pg.on_conflict_do_nothing(index_elements=keys).returning(*returned)
-    if name == "sqlite":
-        lite = sqlite.insert(table).values(**values)
-        return lite.on_conflict_do_nothing(index_elements=keys).returning(*returned)
-    raise NotImplementedError(f"no insert-or-ignore for the {name} dialect")

@@ -22,6 +22,7 @@ from ordermesh.services.ports import (
     NetworkRepository,
     OrderRepository,
     ReservationLedger,
+    UnitOfWork,
 )
 
 # PostgreSQL aborts one of two transactions that wait on each other (deadlock_detected) or
@@ -57,12 +58,7 @@ class SqlUnitOfWork:
         if self._connection is not None:
             raise RuntimeError("this unit of work is already in use; nest a new one instead")
         self._connection = self._engine.connect()
-        self.network = SqlNetworkRepository(self._connection)
-        self.inventory = SqlInventoryRepository(self._connection)
-        self.orders = SqlOrderRepository(self._connection)
-        self.reservations = SqlReservationLedger(self._connection)
-        self.events = SqlEventOutbox(self._connection)
-        self.api_keys = SqlApiKeyRepository(self._connection)
+        bind_repositories(self, self._connection)
         return self
 
     def __exit__(
@@ -85,6 +81,17 @@ class SqlUnitOfWork:
         if self._connection is None:
             raise RuntimeError("use the unit of work inside a `with` block")
         return self._connection
+
+
+def bind_repositories(uow: UnitOfWork, connection: sa.Connection) -> None:
+    """Give a unit of work every repository, on one connection: the one place that lists
+    them, for each kind of unit of work."""
+    uow.network = SqlNetworkRepository(connection)
+    uow.inventory = SqlInventoryRepository(connection)
+    uow.orders = SqlOrderRepository(connection)
+    uow.reservations = SqlReservationLedger(connection)
+    uow.events = SqlEventOutbox(connection)
+    uow.api_keys = SqlApiKeyRepository(connection)
 
 
 def close_transaction(connection: sa.Connection, error: BaseException | None) -> None:

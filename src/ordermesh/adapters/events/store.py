@@ -26,6 +26,7 @@ from ordermesh.adapters.db.delivery_tables import (
     webhook_deliveries,
     webhook_subscribers,
 )
+from ordermesh.adapters.db.insert_or_ignore import insert_or_ignore
 from ordermesh.adapters.db.repositories import SqlNetworkRepository
 from ordermesh.adapters.db.tables import network_versions, orders, outbox_events
 from ordermesh.services.events_delivery import DeadLetter, PartnerHook, Subscriber
@@ -328,20 +329,21 @@ class SqlDeliveryStore:
                 ).scalar_one()
                 if exists:
                     return None  # locked by a concurrent claim right now
-                try:
-                    with connection.begin_nested():
-                        connection.execute(
-                            relay_cursors.insert().values(
-                                name=name,
-                                position=0,
-                                lease_owner=owner,
-                                lease_token=1,
-                                lease_until=until,
-                                updated_at=now,
-                            )
-                        )
-                except sa.exc.IntegrityError:
-                    return None
+                claimed = insert_or_ignore(
+                    connection,
+                    relay_cursors,
+                    {
+                        "name": name,
+                        "position": 0,
+                        "lease_owner": owner,
+                        "lease_token": 1,
+                        "lease_until": until,
+                        "updated_at": now,
+                    },
+                    keys=("name",),
+                )
+                if not claimed:
+                    return None  # a concurrent worker created and took it first
                 return Lease(name, owner, 1, 0)
             held = row.lease_owner is not None and row.lease_until is not None
             if held and row.lease_owner != owner and row.lease_until > now:
@@ -561,16 +563,17 @@ class SqlDeliveryStore:
     def remember_shopify_webhook(
         self, channel_id: str, webhook_id: str, shopify_order_id: str, order_id: str, at: datetime
     ) -> None:
-        try:
-            with self._engine.begin() as connection:
-                connection.execute(
-                    shopify_webhooks.insert().values(
-                        channel_id=channel_id,
-                        webhook_id=webhook_id,
-                        shopify_order_id=shopify_order_id,
-                        order_id=order_id,
-                        received_at=at,
-                    )
-                )
-        except sa.exc.IntegrityError:
-            pass  # a concurrent delivery of the same webhook recorded it first
+        # A concurrent delivery of the same webhook may have recorded it first: either wins.
+        with self._engine.begin() as connection:
+            insert_or_ignore(
+                connection,
+                shopify_webhooks,
+                {
+                    "channel_id": channel_id,
+                    "webhook_id": webhook_id,
+                    "shopify_order_id": shopify_order_id,
+                    "order_id": order_id,
+                    "received_at": at,
+                },
+                keys=("channel_id", "webhook_id"),
+            )

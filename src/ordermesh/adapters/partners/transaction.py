@@ -16,21 +16,14 @@ from types import TracebackType
 from typing import Any, Self
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
-from ordermesh.adapters.db.order_repository import (
-    SqlApiKeyRepository,
-    SqlEventOutbox,
-    SqlOrderRepository,
-    SqlReservationLedger,
-)
+from ordermesh.adapters.db.insert_or_ignore import insert_or_ignore
 from ordermesh.adapters.db.partner_tables import (
     partner_cursors,
     partner_files,
     x12_control_numbers,
 )
-from ordermesh.adapters.db.repositories import SqlInventoryRepository, SqlNetworkRepository
-from ordermesh.adapters.db.unit_of_work import close_transaction, lost_a_race
+from ordermesh.adapters.db.unit_of_work import bind_repositories, close_transaction, lost_a_race
 from ordermesh.domain.errors import ConcurrentUpdate
 from ordermesh.services.partner_ports import (
     AlreadyApplied,
@@ -64,12 +57,7 @@ class SavepointUnitOfWork:
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection
         self._savepoint: sa.NestedTransaction | None = None
-        self.network = SqlNetworkRepository(connection)
-        self.inventory = SqlInventoryRepository(connection)
-        self.orders = SqlOrderRepository(connection)
-        self.reservations = SqlReservationLedger(connection)
-        self.events = SqlEventOutbox(connection)
-        self.api_keys = SqlApiKeyRepository(connection)
+        bind_repositories(self, connection)
 
     def __enter__(self) -> Self:
         if self._savepoint is not None:
@@ -225,17 +213,12 @@ class SqlPartnerLedger:
             .values(settled_at=at)
         )
 
-    def _insert_ignoring_conflict(self, table: sa.Table, values: dict[str, Any]) -> None:
-        if self._connection.dialect.name == "postgresql":
-            pg = postgresql.insert(table).values(**values).on_conflict_do_nothing()
-            self._connection.execute(pg)
-        else:
-            lite = sqlite.insert(table).values(**values).on_conflict_do_nothing()
-            self._connection.execute(lite)
-
     def cursor(self, consumer: str, at: datetime) -> int:
-        self._insert_ignoring_conflict(
-            partner_cursors, {"consumer": consumer, "event_id": 0, "updated_at": at}
+        insert_or_ignore(
+            self._connection,
+            partner_cursors,
+            {"consumer": consumer, "event_id": 0, "updated_at": at},
+            keys=("consumer",),
         )
         query = (
             sa.select(partner_cursors.c.event_id)
@@ -252,8 +235,11 @@ class SqlPartnerLedger:
         )
 
     def next_control_number(self, pair: str, at: datetime) -> int:
-        self._insert_ignoring_conflict(
-            x12_control_numbers, {"partner": pair, "last": 0, "updated_at": at}
+        insert_or_ignore(
+            self._connection,
+            x12_control_numbers,
+            {"partner": pair, "last": 0, "updated_at": at},
+            keys=("partner",),
         )
         number = self._connection.execute(
             x12_control_numbers.update()
