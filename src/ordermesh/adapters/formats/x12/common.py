@@ -31,6 +31,8 @@ __all__ = [
 # Which product id is "the SKU", most preferred first. In a PO from a buyer our part number
 # is the vendor's (VP); with a warehouse it is the stock keeping unit (SK) or vendor item (VN).
 BUYER_SKU_QUALIFIERS: Final = ("VP", "VN", "SK", "IN", "BP", "UP", "UK", "EN", "MG")
+# N9 qualifier under which the 940 carries our order line id and the 945 echoes it back.
+LINE_ID: Final = "LI"
 WAREHOUSE_SKU_QUALIFIERS: Final = ("SK", "VN", "VP", "IN", "BP", "UP", "UK", "EN", "MG")
 
 

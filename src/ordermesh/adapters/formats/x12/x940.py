@@ -16,6 +16,7 @@ from datetime import date
 from typing import Final
 
 from ordermesh.adapters.formats.x12.common import (
+    LINE_ID,
     WAREHOUSE_SKU_QUALIFIERS,
     Address,
     PartyBuilder,
@@ -66,7 +67,6 @@ ORIGINAL: Final = "N"  # W0501, element 473
 CANCEL: Final = "F"
 REQUESTED_SHIP: Final = "10"
 DELIVERY_REQUESTED: Final = "02"
-LINE_ID: Final = "LI"
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from datetime import date
 from typing import Final
 
 from ordermesh.adapters.formats.x12.common import (
+    LINE_ID,
     WAREHOUSE_SKU_QUALIFIERS,
     Address,
     PartyBuilder,
@@ -55,7 +56,6 @@ SEGMENTS: Final = frozenset(
         "AMT",
     ]
 )
-LINE_ID: Final = "LI"
 PACKAGE_ID: Final = "CP"
 COMPLETE: Final = "CC"
 PARTIAL: Final = "CP"
