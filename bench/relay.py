@@ -7,12 +7,19 @@ The outbox is filled first (``--events`` events over ``events / 4`` orders, four
 order, as placing an order writes them), then one relay drains it, timed from the first
 pass to the last acknowledged event. Afterwards the stream and the receiver are checked to
 hold every event once.
+
+Each figure stands beside a baseline run in the same process against the same server: as
+many messages published straight to JetStream (with ``Nats-Msg-Id``, as many in flight as
+the relay allows) and as many POSTs sent straight to the same receiver at the same
+concurrency, with no database, outbox, signing or retry bookkeeping. The ratio is what the
+relay costs over the transport alone; the machine's noise affects both sides alike.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import shutil
 import subprocess
 import sys
@@ -89,15 +96,56 @@ async def _drain(engine: sa.Engine, settings: RelaySettings) -> float:
         await relay.close()
 
 
-def to_nats(url: str, events: int) -> tuple[float, int]:
+def _payload(n: int) -> bytes:
+    """A message shaped like a relayed event, so both sides move the same bytes."""
+    return json.dumps(
+        {
+            "event_id": str(uuid.UUID(int=n)),
+            "type": TYPES[n % 4].value,
+            "occurred_at": "2026-11-24T12:00:00+00:00",
+            "order_id": f"ord_{n // 4}",
+            "sequence": n % 4 + 1,
+            "data": {"n": n},
+        }
+    ).encode()
+
+
+async def _publish_directly(urls: list[str], events: int, in_flight: int) -> float:
+    import nats
+
+    nc = await nats.connect(servers=urls)
+    try:
+        js = nc.jetstream()
+        await js.add_stream(name="BASELINE", subjects=["baseline.>"])
+        started = time.perf_counter()
+        for start in range(0, events, in_flight):
+            await asyncio.gather(
+                *(
+                    js.publish(
+                        f"baseline.{TYPES[n % 4].value}",
+                        _payload(n),
+                        headers={"Nats-Msg-Id": f"baseline-{n}"},
+                    )
+                    for n in range(start, min(start + in_flight, events))
+                )
+            )
+        return time.perf_counter() - started
+    finally:
+        await nc.close()
+
+
+def to_nats(url: str, events: int) -> tuple[float, int, float]:
+    """(relay seconds, messages stored, baseline seconds)."""
     engine = create_engine(url)
     try:
         fill(engine, events)
         with NatsCluster(1) as cluster:
             nats = NatsSettings(servers=tuple(cluster.urls), stream="BENCH", subject_prefix="bench")
-            seconds = asyncio.run(_drain(engine, RelaySettings(nats=nats, batch_size=1000)))
+            settings = RelaySettings(nats=nats, batch_size=1000)
+            seconds = asyncio.run(_drain(engine, settings))
             stored = asyncio.run(_count(cluster.urls, "BENCH"))
-        return seconds, stored
+            baseline = asyncio.run(_publish_directly(cluster.urls, events, settings.batch_size))
+        return seconds, stored, baseline
     finally:
         engine.dispose()
 
@@ -159,7 +207,23 @@ def receiver_process() -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def to_webhook(url: str, events: int, concurrency: int) -> tuple[float, int]:
+async def _post_directly(hook: str, events: int, concurrency: int) -> float:
+    # No x-ordermesh-event-id header: the receiver's count stays the relay's.
+    limit = asyncio.Semaphore(concurrency)
+    async with httpx.AsyncClient(timeout=30) as client:
+
+        async def post(n: int) -> None:
+            async with limit:
+                response = await client.post(hook, content=_payload(n))
+                response.raise_for_status()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(post(n) for n in range(events)))
+        return time.perf_counter() - started
+
+
+def to_webhook(url: str, events: int, concurrency: int) -> tuple[float, int, float]:
+    """(relay seconds, distinct events received, baseline seconds)."""
     engine = create_engine(url)
     try:
         with receiver_process() as hook:
@@ -169,9 +233,18 @@ def to_webhook(url: str, events: int, concurrency: int) -> tuple[float, int]:
             settings = RelaySettings(batch_size=1000, webhook_concurrency=concurrency)
             seconds = asyncio.run(_drain(engine, settings))
             received = int(httpx.get(hook, timeout=5).text)
-        return seconds, received
+            baseline = asyncio.run(_post_directly(hook, events, concurrency))
+        return seconds, received, baseline
     finally:
         engine.dispose()
+
+
+def _row(kind: str, where: str, events: int, seconds: float, baseline: float, done: int) -> str:
+    relay_rate, baseline_rate = events / seconds, events / baseline
+    return (
+        f"| {kind} | {where} | {events:,} | {relay_rate:,.0f} | {baseline_rate:,.0f} |"
+        f" {relay_rate / baseline_rate:.2f} | {done:,} |"
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -184,25 +257,22 @@ def main(argv: list[str]) -> int:
     kinds = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
     base = Path(tempfile.mkdtemp(prefix="ordermesh-bench-relay-"))
     lines = [
-        "| database | destination | events | seconds | events/s | delivered |",
-        "|---|---|---:|---:|---:|---:|",
+        "| database | destination | events | relay events/s | baseline events/s |"
+        " relay / baseline | delivered |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     try:
         for kind in kinds:
             with database(kind, base) as url:
-                seconds, stored = to_nats(url, args.events)
-                lines.append(
-                    f"| {kind} | NATS JetStream | {args.events:,} | {seconds:.2f} |"
-                    f" {args.events / seconds:,.0f} | {stored:,} |"
-                )
+                seconds, stored, baseline = to_nats(url, args.events)
+                lines.append(_row(kind, "NATS JetStream", args.events, seconds, baseline, stored))
                 print(lines[-1], flush=True)
             with database(kind, base) as url:
-                seconds, received = to_webhook(url, args.webhook_events, args.webhook_concurrency)
-                where = f"webhook (loopback, {args.webhook_concurrency} concurrent)"
-                lines.append(
-                    f"| {kind} | {where} | {args.webhook_events:,} | {seconds:.2f} |"
-                    f" {args.webhook_events / seconds:,.0f} | {received:,} |"
+                seconds, received, baseline = to_webhook(
+                    url, args.webhook_events, args.webhook_concurrency
                 )
+                where = f"webhook (loopback, {args.webhook_concurrency} concurrent)"
+                lines.append(_row(kind, where, args.webhook_events, seconds, baseline, received))
                 print(lines[-1], flush=True)
     finally:
         shutil.rmtree(base, ignore_errors=True)
