@@ -157,8 +157,10 @@ def gather(context: RoutingContext) -> Gathering:
         for facts in passed
         if (reason := missed_promise(facts, context, promise.date)) is not None
     }
-    candidates = tuple(
-        replace(facts, index=index)
-        for index, facts in enumerate(f for f in passed if f.node.id not in missed)
-    )
+    candidates = passed
+    if missed:
+        candidates = tuple(
+            replace(facts, index=index)
+            for index, facts in enumerate(f for f in passed if f.node.id not in missed)
+        )
     return Gathering(context, screenings, passed, missed, candidates, promise)

@@ -163,3 +163,5 @@ class SearchResult:
     strategy: str
     exact: bool
     expansions: int  # search nodes expanded or plans tried: a measure of effort
+    # The runner-up is proven too (the best plan on a different set of nodes).
+    runner_up_exact: bool = False

@@ -45,6 +45,7 @@ from ordermesh.domain.routing.explain import (
     why_it_lost,
 )
 from ordermesh.domain.routing.local_search import improve, seed
+from ordermesh.domain.routing.one_node_bound import one_node_bound
 from ordermesh.domain.routing.pricing import NodeFacts, Pricer
 from ordermesh.domain.routing.problem import Podium, Problem, Scored, SearchResult
 from ordermesh.domain.routing.rules import DEFAULT_RULE_SET, Goal, RuleSet
@@ -104,6 +105,33 @@ def default_strategy(problem: Problem, options: SearchOptions) -> SearchResult:
     return polished
 
 
+def solve(
+    demands: tuple[Demand, ...],
+    candidates: Sequence[NodeFacts],
+    context: RoutingContext,
+    promise: Promise,
+    options: SearchOptions,
+    strategy: Strategy,
+) -> tuple[Problem, SearchResult, Mapping[str, tuple[str, ...]]]:
+    """The best plan: settled on one node when the bound proves no split can beat it
+    (most orders), else by ``strategy`` over the candidates left after dominance.
+    Returns the problem the plans index into, the result, and the dominated nodes."""
+    problem, _ = problem_for(demands, candidates, context, promise, reduce=False)
+    if not problem.ship_complete:
+        settled = one_node_bound(problem)
+        if settled.best_proven and (settled.runner_up_proven or not options.exact_runner_up):
+            result = SearchResult(
+                settled.podium,
+                "one_node_bound",
+                True,
+                settled.plans_tried,
+                runner_up_exact=settled.runner_up_proven,
+            )
+            return problem, result, {}
+    problem, dominated = problem_for(demands, candidates, context, promise)
+    return problem, strategy(problem, options), dominated
+
+
 def route(
     order: Order,
     network: Network,
@@ -140,8 +168,9 @@ def route(
     context = gathering.context
     promise = gathering.promise
     candidates = gathering.candidates
-    problem, dominated = problem_for(gathering.context.demands, candidates, context, promise)
-    result = strategy(problem, options)
+    problem, result, dominated = solve(
+        context.demands, candidates, context, promise, options, strategy
+    )
     best = result.podium.best
     assert best is not None, "backordering everything is always a feasible plan"
     chosen = _summary(problem, best, context, promise, candidates)
@@ -160,8 +189,8 @@ def route(
             expansions=result.expansions,
             candidates=len(candidates),
             searched=len(problem.candidates),
-            runner_up_proven=result.exact
-            and (options.exact_runner_up or result.strategy == "single_node"),
+            runner_up_proven=result.runner_up_exact
+            or (result.exact and (options.exact_runner_up or result.strategy == "single_node")),
         ),
         nodes=_verdicts(gathering, dominated, chosen),
         chosen=chosen,
@@ -331,8 +360,10 @@ def _best_rejected(
             ),
         )
         demands = expand_order(context.order, context.network, keep_bundles_together=False)
-        relaxed, _ = problem_for(demands, candidates, replace(context, rule_set=free), promise)
-        found = strategy(relaxed, options).podium.best
+        relaxed, found_by, _ = solve(
+            demands, candidates, replace(context, rule_set=free), promise, options, strategy
+        )
+        found = found_by.podium.best
         if found is not None and found.score.key[:2] < best.score.key[:2]:
             summary = _summary(relaxed, found, context, promise, candidates)
             broken = breaches(summary.plan, context)

@@ -211,3 +211,13 @@ def context_for(
         capacity_used=capacity_used or {},
         carrier_calendar=DEFAULT_CARRIER_CALENDAR,
     )
+
+
+# The shipper's small catalogue and three warehouses most search tests use: Newark and
+# Philadelphia are zone 2 from Manhattan, Reno zone 8.
+KETTLE = sku("KETTLE", weight_lb=4.0)
+TOASTER = sku("TOASTER", weight_lb=4.0)
+MUG = sku("MUG", weight_lb=1.0)
+RENO_DC = node("RENO", RENO)
+NEWARK_DC = node("NEWARK", NEWARK)
+PHILLY_DC = node("PHILLY", PHILADELPHIA)

@@ -128,14 +128,18 @@ def test_the_chosen_plan_carries_the_cost_breakdown_of_each_parcel() -> None:
 
 def test_dominated_candidates_are_listed_with_the_nodes_that_outrank_them() -> None:
     twins = [node(f"NEWARK-{letter}", NEWARK) for letter in "ABCD"]
-    held = {(n.id, "MUG"): 1 for n in twins}
-    explanation = route(order(line("MUG")), network(twins, [MUG]), held, {}).explanation
+    held = {(n.id, "MUG"): 1 for n in twins} | {("RENO", "KETTLE"): 1}
+    net = network([*twins, node("RENO", RENO)], [MUG, KETTLE])
+    # No node holds both, so the order is searched, over the candidates dominance keeps.
+    explanation = route(order(line("MUG"), line("KETTLE")), net, held, {}).explanation
     by_id = {verdict.node_id: verdict for verdict in explanation.nodes}
-    # One unit ordered: a plan uses one node, so a node beaten by two others is never needed.
-    assert by_id["NEWARK-C"].dominated_by == ("NEWARK-A", "NEWARK-B")
-    assert by_id["NEWARK-C"].status is NodeStatus.CANDIDATE
-    assert explanation.search.candidates == 4
-    assert explanation.search.searched == 2
+    # Two units ordered: a plan uses at most two nodes, so a node beaten by three others
+    # is never needed.
+    assert by_id["NEWARK-D"].dominated_by == ("NEWARK-A", "NEWARK-B", "NEWARK-C")
+    assert by_id["NEWARK-D"].status is NodeStatus.CANDIDATE
+    assert by_id["NEWARK-C"].dominated_by == ()
+    assert explanation.search.candidates == 5
+    assert explanation.search.searched == 4
 
 
 def test_the_explanation_json_is_plain_data_with_stable_keys() -> None:

@@ -13,9 +13,13 @@ from datetime import date
 import pytest
 from builders import (
     GROUND,
+    KETTLE,
+    MUG,
     NEWARK,
-    PHILADELPHIA,
-    RENO,
+    NEWARK_DC,
+    PHILLY_DC,
+    RENO_DC,
+    TOASTER,
     TWO_DAY,
     WEDNESDAY_MORNING,
     ZONES,
@@ -40,15 +44,8 @@ from ordermesh.domain.routing import (
     route,
 )
 
-KETTLE = sku("KETTLE", weight_lb=4.0)
-TOASTER = sku("TOASTER", weight_lb=4.0)
-MUG = sku("MUG", weight_lb=1.0)
 SPOON = sku("SPOON", weight_lb=0.5)
 BIKE = sku("BIKE", weight_lb=30.0, dims_in=(40.0, 8.0, 24.0), ship_alone=True)
-
-RENO_DC = node("RENO", RENO)
-NEWARK_DC = node("NEWARK", NEWARK)
-PHILLY_DC = node("PHILLY", PHILADELPHIA)
 
 
 def nodes_of(shipments: Sequence[PlannedShipment]) -> list[tuple[str, list[str]]]:
@@ -342,7 +339,8 @@ def test_large_orders_are_routed_by_local_search_and_stay_feasible() -> None:
 
 def test_an_exhausted_budget_falls_back_to_local_search() -> None:
     net = network([RENO_DC, NEWARK_DC, PHILLY_DC], [KETTLE, TOASTER])
-    held = {(n, s): 5 for n in ("RENO", "NEWARK", "PHILLY") for s in ("KETTLE", "TOASTER")}
+    # No node holds both, so no single node settles the order without a search.
+    held = {("RENO", "KETTLE"): 5, ("PHILLY", "KETTLE"): 5, ("NEWARK", "TOASTER"): 5}
     decision = route(
         order(line("KETTLE"), line("TOASTER")),
         net,
