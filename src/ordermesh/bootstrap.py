@@ -15,9 +15,10 @@ from ordermesh.adapters.db.engine import create_engine
 from ordermesh.adapters.db.migrate import upgrade
 from ordermesh.adapters.db.unit_of_work import SqlUnitOfWork
 from ordermesh.adapters.partners import partner_ports
+from ordermesh.adapters.solver import highs_routing
 from ordermesh.config import Settings
 from ordermesh.services.partner_ports import PartnerPorts
-from ordermesh.services.ports import Clock, UnitOfWork
+from ordermesh.services.ports import Clock, Routing, UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,7 @@ class Application:
     uow: Callable[[], UnitOfWork]
     clock: Clock
     partners: PartnerPorts  # file transport to csv and x12 partners
+    routing: Routing  # how every service that routes searches an order's plan
 
     def close(self) -> None:
         self.engine.dispose()
@@ -37,10 +39,12 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = True) -> Appl
     engine = create_engine(settings.database_url)
     if migrate:
         upgrade(engine)
+    routing = highs_routing(settings.order_solver_time_limit_s)
     return Application(
         settings=settings,
         engine=engine,
         uow=lambda: SqlUnitOfWork(engine),
         clock=SystemClock(),
-        partners=partner_ports(engine),
+        partners=partner_ports(engine, routing=routing),
+        routing=routing,
     )

@@ -124,7 +124,11 @@ def network_load(file: Path, as_json: bool = JsonOption) -> None:
     document, _ = _run(as_json, lambda: load_network_file(_read(file), str(file)))
     with _application() as application:
         version, created = network_service.load_network(
-            application.uow(), document, checksum(document), application.clock
+            application.uow(),
+            document,
+            checksum(document),
+            application.clock,
+            routing=application.routing,
         )
     if as_json:
         out.print_json(data={"version": version, "created": created})
@@ -193,7 +197,12 @@ def inventory_load(
             report = _run(
                 as_json,
                 lambda: inventory_service.apply_snapshots(
-                    application.uow(), snapshots, actor, application.clock, on_node=advance
+                    application.uow(),
+                    snapshots,
+                    actor,
+                    application.clock,
+                    on_node=advance,
+                    routing=application.routing,
                 ),
             )
     discrepancies = report.discrepancies
@@ -247,7 +256,14 @@ def inventory_adjust(
         change = _run(
             as_json,
             lambda: inventory_service.adjust(
-                application.uow(), node, sku, delta, reason, actor, application.clock
+                application.uow(),
+                node,
+                sku,
+                delta,
+                reason,
+                actor,
+                application.clock,
+                routing=application.routing,
             ),
         )
     if as_json:
@@ -310,7 +326,11 @@ def demo(
             False, lambda: load_network_file(demo_network_path().read_bytes(), "demo network")
         )
         version, created = network_service.load_network(
-            application.uow(), document, checksum(document), application.clock
+            application.uow(),
+            document,
+            checksum(document),
+            application.clock,
+            routing=application.routing,
         )
         out.print(f"database: {application.settings.database_url}")
         out.print(f"network version {version}" + (" loaded" if created else " (already loaded)"))
@@ -322,7 +342,12 @@ def demo(
             )
             with progress_bar("loading demo inventory", total=len(snapshots)) as advance:
                 report = inventory_service.apply_snapshots(
-                    application.uow(), snapshots, "demo", application.clock, on_node=advance
+                    application.uow(),
+                    snapshots,
+                    "demo",
+                    application.clock,
+                    on_node=advance,
+                    routing=application.routing,
                 )
             out.print(f"inventory: {report.lines} positions at {len(report.nodes)} nodes")
         _print_network(network)

@@ -42,6 +42,7 @@ from ordermesh.services.ports import (
     RequestLine,
     UnitOfWork,
 )
+from ordermesh.services.routing import Searches
 
 T = TypeVar("T")
 
@@ -67,6 +68,8 @@ class Session:
     now: datetime
     actor: str
     lock_positions: bool = False
+    # The service call's searches: required by a session that routes (``allocate``).
+    searches: Searches | None = None
     events: list[Event] = field(default_factory=list)
     # Transitions (transition, order id, reason) to write at ``flush``, in one statement.
     transitions: list[tuple[Transition, str, str]] = field(default_factory=list)
@@ -332,6 +335,10 @@ def allocate(
         tags=frozenset(order.tags),
         placed_at=order.placed_at,
     )
+    if session.searches is None:
+        raise AssertionError("a session that routes needs its service call's searches")
+    # A new order's id is made anew by each run of the unit of work.
+    question = (None if order.id in session.new_orders else order.id, order.ship_to)
     decision = route(
         routing_order,
         network,
@@ -339,6 +346,7 @@ def allocate(
         _capacity_used(session),
         _rule_set(network, routing_order),
         placed_at=session.now,
+        strategy=session.searches.strategy(question),
     )
     placed = _write_shipments(session, order, decision, line_of)
     _write_backorders(session, order, decision, needs, placed, line_of, waiting)

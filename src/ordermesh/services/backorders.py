@@ -22,6 +22,7 @@ from ordermesh.services.allocation import (
     refresh_status,
 )
 from ordermesh.services.ports import UnitOfWork
+from ordermesh.services.routing import Searches
 
 
 def after_inventory_change(
@@ -30,11 +31,13 @@ def after_inventory_change(
     changes: Sequence[PositionChange],
     actor: str,
     now: datetime,
+    *,
+    searches: Searches,
 ) -> list[str]:
     """Record ``inventory.changed`` for every change made and re-route the backorders of
     the SKUs that became more available; write the events. Call it as the last step of
     the inventory unit of work, just before its commit. Returns the orders re-routed."""
-    session = Session(uow, network, now, actor)
+    session = Session(uow, network, now, actor, searches=searches)
     for change in changes:
         if not change.is_noop:
             emit_inventory_change(session, change)

@@ -38,8 +38,16 @@ from ordermesh.services.orders import (
     decode_cursor,
     encode_cursor,
 )
-from ordermesh.services.ports import Clock, FulfillmentRequest, OrderState, UnitOfWork
+from ordermesh.services.ports import (
+    DEFAULT_ROUTING,
+    Clock,
+    FulfillmentRequest,
+    OrderState,
+    Routing,
+    UnitOfWork,
+)
 from ordermesh.services.retry import retrying
+from ordermesh.services.routing import Searches
 
 # What a node works on: released to it, or accepted and not yet shipped.
 ACTIVE_STATUSES = frozenset({RequestStatus.RELEASED, RequestStatus.ACCEPTED})
@@ -117,10 +125,14 @@ def reject(
     *,
     actor: str,
     note: str = "",
+    routing: Routing = DEFAULT_ROUTING,
 ) -> FulfillmentRequest:
     """The node will not ship the request: its units go to other nodes (or wait), and if
     the stock is not there (``stock_not_found``, ``damaged``) the node's on-hand drops."""
-    return retrying(lambda lock: _reject(uow, request_id, reason, clock, actor, note, lock))
+    searches = Searches(routing)
+    return retrying(
+        lambda lock: _reject(uow, request_id, reason, clock, actor, note, lock, searches)
+    )
 
 
 def _reject(
@@ -131,9 +143,12 @@ def _reject(
     actor: str,
     note: str,
     lock: bool,
+    searches: Searches,
 ) -> FulfillmentRequest:
     with uow:
-        session = Session(uow, current_network(uow), clock.now(), actor, lock_positions=lock)
+        session = Session(
+            uow, current_network(uow), clock.now(), actor, lock_positions=lock, searches=searches
+        )
         order, request = _load(session, request_id)
         why = f"{reason}: {note}" if note else str(reason)
         rejected = move_request(session, request, RequestStatus.REJECTED, why)
@@ -173,13 +188,15 @@ def confirm_shipment(
     shipped: Mapping[tuple[str, str], int] | None = None,
     tracking_number: str | None = None,
     carrier: str | None = None,
+    routing: Routing = DEFAULT_ROUTING,
 ) -> FulfillmentRequest:
     """The node shipped the parcel: ``shipped`` units per (line id, SKU), every unit when
     None. Shipped units leave the node's stock (their reservation is consumed); units
     short of what was asked are taken off the node's count and routed elsewhere."""
+    searches = Searches(routing)
     return retrying(
         lambda lock: _confirm(
-            uow, request_id, clock, actor, shipped, tracking_number, carrier, lock
+            uow, request_id, clock, actor, shipped, tracking_number, carrier, lock, searches
         )
     )
 
@@ -193,9 +210,12 @@ def _confirm(
     tracking_number: str | None,
     carrier: str | None,
     lock: bool,
+    searches: Searches,
 ) -> FulfillmentRequest:
     with uow:
-        session = Session(uow, current_network(uow), clock.now(), actor, lock_positions=lock)
+        session = Session(
+            uow, current_network(uow), clock.now(), actor, lock_positions=lock, searches=searches
+        )
         order, request = _load(session, request_id)
         counts = _shipped_counts(request, shipped)
         done = move_request(session, request, RequestStatus.SHIPPED, "shipped")
@@ -293,6 +313,7 @@ def reroute_from_nodes(
     actor: str,
     clock: Clock,
     *,
+    searches: Searches,
     which: Callable[[FulfillmentRequest], bool] = lambda _request: True,
     reason: str = "node taken out of the network",
 ) -> list[str]:
@@ -300,7 +321,7 @@ def reroute_from_nodes(
     has accepted yet (created or released), those ``which`` selects, and route their units
     again. Returns the orders re-routed. Accepted requests stay: the node has the parcel
     in hand."""
-    session = Session(uow, network, clock.now(), actor)
+    session = Session(uow, network, clock.now(), actor, searches=searches)
     unaccepted = OPEN_REQUEST_STATUSES - {RequestStatus.ACCEPTED}
     by_order: defaultdict[str, list[str]] = defaultdict(list)
     for request in uow.orders.requests_at(node_ids, unaccepted):

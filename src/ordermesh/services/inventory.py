@@ -23,8 +23,9 @@ from ordermesh.domain.inventory import (
 )
 from ordermesh.domain.network import Network
 from ordermesh.services.backorders import after_inventory_change
-from ordermesh.services.ports import Clock, UnitOfWork
+from ordermesh.services.ports import DEFAULT_ROUTING, Clock, Routing, UnitOfWork
 from ordermesh.services.retry import retrying
+from ordermesh.services.routing import Searches
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +65,16 @@ def apply_snapshots(
     actor: str,
     clock: Clock,
     on_node: Callable[[str], None] | None = None,
+    *,
+    routing: Routing = DEFAULT_ROUTING,
 ) -> SnapshotReport:
     """Replace on_hand for every (node, SKU) listed, all nodes in one transaction.
 
     ``on_node`` is told as each node is done, for progress bars."""
-    return retrying(lambda lock: _apply_snapshots(uow, snapshots, actor, clock, on_node, lock))
+    searches = Searches(routing)
+    return retrying(
+        lambda lock: _apply_snapshots(uow, snapshots, actor, clock, on_node, lock, searches)
+    )
 
 
 def _apply_snapshots(
@@ -78,6 +84,7 @@ def _apply_snapshots(
     clock: Clock,
     on_node: Callable[[str], None] | None,
     lock: bool,
+    searches: Searches,
 ) -> SnapshotReport:
     changes: list[PositionChange] = []
     with uow:
@@ -102,7 +109,7 @@ def _apply_snapshots(
                 on_node(node_id)
         # In the same transaction: units that arrive go to waiting orders before anyone
         # else can sell them, and never to two of them.
-        after_inventory_change(uow, network, changes, actor, now)
+        after_inventory_change(uow, network, changes, actor, now, searches=searches)
         uow.commit()
     return SnapshotReport(
         nodes=tuple(snapshots),
@@ -125,8 +132,13 @@ def adjust(
     reason: AdjustmentReason,
     actor: str,
     clock: Clock,
+    *,
+    routing: Routing = DEFAULT_ROUTING,
 ) -> PositionChange:
-    return retrying(lambda lock: _adjust(uow, node_id, sku, delta, reason, actor, clock, lock))
+    searches = Searches(routing)
+    return retrying(
+        lambda lock: _adjust(uow, node_id, sku, delta, reason, actor, clock, lock, searches)
+    )
 
 
 def _adjust(
@@ -138,6 +150,7 @@ def _adjust(
     actor: str,
     clock: Clock,
     lock: bool,
+    searches: Searches,
 ) -> PositionChange:
     with uow:
         network = _network(uow)
@@ -148,7 +161,7 @@ def _adjust(
         change = plan_adjustment(held[0] if held else Position(node_id, sku), delta, reason)
         now = clock.now()
         uow.inventory.apply(change, actor, now)
-        after_inventory_change(uow, network, [change], actor, now)
+        after_inventory_change(uow, network, [change], actor, now, searches=searches)
         uow.commit()
     return change
 

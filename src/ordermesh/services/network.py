@@ -8,23 +8,40 @@ from typing import Any
 from ordermesh.domain.errors import NetworkNotLoaded
 from ordermesh.domain.network import Network
 from ordermesh.services.fulfillment import reroute_from_nodes
-from ordermesh.services.ports import Clock, NetworkVersion, UnitOfWork
+from ordermesh.services.ports import (
+    DEFAULT_ROUTING,
+    Clock,
+    NetworkVersion,
+    Routing,
+    UnitOfWork,
+)
 from ordermesh.services.retry import retrying
+from ordermesh.services.routing import Searches
 
 
 def load_network(
-    uow: UnitOfWork, document: Mapping[str, Any], checksum: str, clock: Clock
+    uow: UnitOfWork,
+    document: Mapping[str, Any],
+    checksum: str,
+    clock: Clock,
+    *,
+    routing: Routing = DEFAULT_ROUTING,
 ) -> tuple[int, bool]:
     """Store a validated document as the next version, unless it is the current one.
 
     Returns (version, created): loading the same document twice creates nothing new, so
     `make run` can load the demo every time.
     """
-    return retrying(lambda _lock: _load_network(uow, document, checksum, clock))
+    searches = Searches(routing)
+    return retrying(lambda _lock: _load_network(uow, document, checksum, clock, searches))
 
 
 def _load_network(
-    uow: UnitOfWork, document: Mapping[str, Any], checksum: str, clock: Clock
+    uow: UnitOfWork,
+    document: Mapping[str, Any],
+    checksum: str,
+    clock: Clock,
+    searches: Searches,
 ) -> tuple[int, bool]:
     with uow:
         current = uow.network.current()
@@ -34,13 +51,15 @@ def _load_network(
         if current is not None:
             loaded = uow.network.current()
             assert loaded is not None and loaded.version == version
-            _reroute_what_the_new_version_closes(uow, current.network, loaded.network, clock)
+            _reroute_what_the_new_version_closes(
+                uow, current.network, loaded.network, clock, searches
+            )
         uow.commit()
         return version, True
 
 
 def _reroute_what_the_new_version_closes(
-    uow: UnitOfWork, before: Network, after: Network, clock: Clock
+    uow: UnitOfWork, before: Network, after: Network, clock: Clock, searches: Searches
 ) -> None:
     """Requests not yet accepted go to other nodes now, in the same transaction as the new
     version: all those at a node it disables or drops, and those at a node whose new
@@ -49,7 +68,7 @@ def _reroute_what_the_new_version_closes(
         node.id for node in after.enabled_nodes()
     }
     if gone:
-        reroute_from_nodes(uow, after, gone, "network", clock)
+        reroute_from_nodes(uow, after, gone, "network", clock, searches=searches)
     recalendared = {
         node.id: node.calendar
         for node in after.enabled_nodes()
@@ -62,6 +81,7 @@ def _reroute_what_the_new_version_closes(
             recalendared,
             "network",
             clock,
+            searches=searches,
             which=lambda r: not recalendared[r.node_id].is_working_day(r.ship_date),
             reason="node closed on its ship date",
         )

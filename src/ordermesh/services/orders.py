@@ -52,6 +52,7 @@ from ordermesh.services.allocation import (
 )
 from ordermesh.services.backorders import reroute_waiting
 from ordermesh.services.ports import (
+    DEFAULT_ROUTING,
     BackorderEntry,
     Clock,
     FulfillmentRequest,
@@ -59,11 +60,13 @@ from ordermesh.services.ports import (
     OrderFilter,
     OrderLineState,
     OrderState,
+    Routing,
     StoredEvent,
     TransitionEntry,
     UnitOfWork,
 )
 from ordermesh.services.retry import retrying
+from ordermesh.services.routing import Searches
 
 T = TypeVar("T")
 
@@ -280,16 +283,24 @@ def _resolved(ship_to: ShipTo, network: Network) -> ShipTo:
 
 
 def place_order(
-    uow: UnitOfWork, command: PlaceOrder, clock: Clock, *, actor: str
+    uow: UnitOfWork,
+    command: PlaceOrder,
+    clock: Clock,
+    *,
+    actor: str,
+    routing: Routing = DEFAULT_ROUTING,
 ) -> tuple[OrderView, bool]:
     """Accept, route and reserve an order; returns (the order, whether it was created).
 
     A repeat of an order already placed (same channel and idempotency key, or same channel
     and external id) returns the original and creates nothing, even when the two requests
     race: the loser's insert breaks a unique constraint, it rolls back and reads the winner.
+    ``routing`` searches the plan; a slow solve (a large order's MIP) runs between two runs
+    of the unit of work, not inside one (``services.routing``).
     """
     try:
-        return retrying(lambda lock: _place(uow, command, clock, actor, lock))
+        searches = Searches(routing)
+        return retrying(lambda lock: _place(uow, command, clock, actor, lock, searches))
     except DuplicateOrder:
         with uow:
             existing = uow.orders.find_by_key(
@@ -301,7 +312,12 @@ def place_order(
 
 
 def _place(
-    uow: UnitOfWork, command: PlaceOrder, clock: Clock, actor: str, lock: bool
+    uow: UnitOfWork,
+    command: PlaceOrder,
+    clock: Clock,
+    actor: str,
+    lock: bool,
+    searches: Searches,
 ) -> tuple[OrderView, bool]:
     with uow:
         network = current_network(uow)
@@ -312,7 +328,7 @@ def _place(
         if existing is not None:
             return _view(uow, existing), False
         now = clock.now()
-        session = Session(uow, network, now, actor, lock_positions=lock)
+        session = Session(uow, network, now, actor, lock_positions=lock, searches=searches)
         new_order = NewOrder(
             channel=command.channel,
             external_id=command.external_id,
@@ -449,11 +465,15 @@ def cancel_order(
     actor: str,
     lines: Mapping[str, int] | None = None,
     reason: str = "",
+    routing: Routing = DEFAULT_ROUTING,
 ) -> OrderView:
     """Cancel the whole order (``lines`` None), or so many units of some lines, before they
     ship. Waiting units go first, then units in requests least far along; their
     reservations are released and waiting backorders of those SKUs are re-routed."""
-    return retrying(lambda lock: _cancel(uow, order_id, clock, actor, lines, reason, lock))
+    searches = Searches(routing)
+    return retrying(
+        lambda lock: _cancel(uow, order_id, clock, actor, lines, reason, lock, searches)
+    )
 
 
 def _cancel(
@@ -464,10 +484,11 @@ def _cancel(
     lines: Mapping[str, int] | None,
     reason: str,
     lock: bool,
+    searches: Searches,
 ) -> OrderView:
     with uow:
         network = current_network(uow)
-        session = Session(uow, network, clock.now(), actor, lock_positions=lock)
+        session = Session(uow, network, clock.now(), actor, lock_positions=lock, searches=searches)
         order = _locked(uow, order_id)
         if not order.status.is_open:
             raise IllegalTransition(
@@ -684,23 +705,38 @@ _ADDRESS_CHANGEABLE = frozenset(
 
 
 def change_address(
-    uow: UnitOfWork, order_id: str, ship_to: ShipTo, clock: Clock, *, actor: str
+    uow: UnitOfWork,
+    order_id: str,
+    ship_to: ShipTo,
+    clock: Clock,
+    *,
+    actor: str,
+    routing: Routing = DEFAULT_ROUTING,
 ) -> OrderView:
     """Ship the order somewhere else, while none of its requests has been released (an
     order on hold, or one wholly backordered): its requests are cancelled, their stock
     released, and every unit not shipped is routed again to the new address."""
-    return retrying(lambda lock: _change_address(uow, order_id, ship_to, clock, actor, lock))
+    searches = Searches(routing)
+    return retrying(
+        lambda lock: _change_address(uow, order_id, ship_to, clock, actor, lock, searches)
+    )
 
 
 def _change_address(
-    uow: UnitOfWork, order_id: str, ship_to: ShipTo, clock: Clock, actor: str, lock: bool
+    uow: UnitOfWork,
+    order_id: str,
+    ship_to: ShipTo,
+    clock: Clock,
+    actor: str,
+    lock: bool,
+    searches: Searches,
 ) -> OrderView:
     with uow:
         network = current_network(uow)
         problems = _ship_to_problems(ship_to, network)
         if problems:
             raise InvalidInput("address", problems)
-        session = Session(uow, network, clock.now(), actor, lock_positions=lock)
+        session = Session(uow, network, clock.now(), actor, lock_positions=lock, searches=searches)
         order = _locked(uow, order_id)
         if not order.status.is_open:
             raise IllegalTransition(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
@@ -15,6 +15,8 @@ from ordermesh.domain.lifecycle import OrderStatus, RequestStatus, Transition
 from ordermesh.domain.network import Network
 from ordermesh.domain.order import OrderLine, ShipTo
 from ordermesh.domain.routing.explain import JsonValue
+from ordermesh.domain.routing.problem import Problem
+from ordermesh.domain.routing.search import SearchOptions, Strategy, default_strategy
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,25 @@ class JournalEntry:
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+
+
+def _never_slow(problem: Problem, options: SearchOptions) -> bool:
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class Routing:
+    """How the services search for an order's plan: ``strategy`` (docs/routing.md,
+    "Strategies"), and ``slow``, true for the problems on which that strategy runs a solve
+    of seconds rather than milliseconds (a MIP under a time limit). The services run such
+    a solve with no transaction open (``services.routing``). The default is the domain's
+    own search, which is never slow; ``adapters.solver.highs_routing`` adds HiGHS."""
+
+    strategy: Strategy = default_strategy
+    slow: Callable[[Problem, SearchOptions], bool] = _never_slow
+
+
+DEFAULT_ROUTING = Routing()
 
 
 class NetworkRepository(Protocol):

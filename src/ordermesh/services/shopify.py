@@ -21,7 +21,7 @@ from ordermesh.domain.model import Channel, ConnectorType
 from ordermesh.domain.network import Network
 from ordermesh.services import orders as order_service
 from ordermesh.services.orders import OrderView, PlaceOrder
-from ordermesh.services.ports import Clock, UnitOfWork
+from ordermesh.services.ports import DEFAULT_ROUTING, Clock, Routing, UnitOfWork
 
 HMAC_HEADER = "X-Shopify-Hmac-Sha256"
 WEBHOOK_ID_HEADER = "X-Shopify-Webhook-Id"
@@ -91,6 +91,8 @@ def receive_order(
     shopify_order_id: str,
     command: Callable[[], PlaceOrder],
     clock: Clock,
+    *,
+    routing: Routing = DEFAULT_ROUTING,
 ) -> tuple[OrderView, bool]:
     """Place the order of an authenticated webhook; (the order, whether it was created).
 
@@ -101,7 +103,7 @@ def receive_order(
         if seen is not None:
             return order_service.get_order(uow(), seen), False
     view, created = order_service.place_order(
-        uow(), command(), clock, actor=f"shopify:{channel_id}"
+        uow(), command(), clock, actor=f"shopify:{channel_id}", routing=routing
     )
     if webhook_id:
         ledger.remember_shopify_webhook(

@@ -13,6 +13,7 @@ from ordermesh.adapters.partners.files import FileSystemTransport
 from ordermesh.adapters.partners.handler import FileHandler
 from ordermesh.adapters.partners.transaction import SqlFileTransaction
 from ordermesh.services.partner_ports import PartnerPorts
+from ordermesh.services.ports import DEFAULT_ROUTING, Routing
 
 __all__ = ["SqlPartnerPorts", "partner_ports"]
 
@@ -27,10 +28,13 @@ class SqlPartnerPorts:
         return SqlFileTransaction(self.engine)
 
 
-def partner_ports(engine: sa.Engine, base: Path | None = None) -> SqlPartnerPorts:
+def partner_ports(
+    engine: sa.Engine, base: Path | None = None, *, routing: Routing = DEFAULT_ROUTING
+) -> SqlPartnerPorts:
     """The partner ports over ``engine``; relative folders are relative to ``base`` (the
-    working directory when None)."""
-    return SqlPartnerPorts(engine, FileSystemTransport(base), FileHandler())
+    working directory when None). ``routing`` routes the orders the files place and the
+    units they send elsewhere."""
+    return SqlPartnerPorts(engine, FileSystemTransport(base), FileHandler(routing))
 
 
 def _conforms(ports: SqlPartnerPorts) -> PartnerPorts:

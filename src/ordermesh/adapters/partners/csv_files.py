@@ -36,7 +36,7 @@ from ordermesh.services.partner_ports import (
     OutboundFile,
     Partner,
 )
-from ordermesh.services.ports import Clock, StoredEvent
+from ordermesh.services.ports import Clock, Routing, StoredEvent
 
 REQUEST_KIND = "fulfillment_requests.csv"
 CANCELLATION_KIND = "fulfillment_cancellations.csv"
@@ -59,7 +59,7 @@ def _order_first_lines(data: bytes) -> dict[str, int]:
 
 
 def apply_channel_orders(
-    tx: FileTransaction, partner: Partner, file: InboxFile, clock: Clock
+    tx: FileTransaction, partner: Partner, file: InboxFile, clock: Clock, *, routing: Routing
 ) -> Accepted:
     """Orders CSV (docs/formats/orders.md): every order placed, idempotent on the channel
     and the file's ``order_id`` (the external id)."""
@@ -93,7 +93,7 @@ def apply_channel_orders(
             placed_at=order.placed_at,
         )
         try:
-            _, new = place_order(tx.uow, command, clock, actor=actor_of(partner))
+            _, new = place_order(tx.uow, command, clock, actor=actor_of(partner), routing=routing)
         except OrdermeshError as error:
             raise FileRejected(
                 kind, [Problem(f"line {first_line[order.id]}, order {order.id}", str(error))]
@@ -105,17 +105,17 @@ def apply_channel_orders(
 
 
 def apply_node_file(
-    tx: FileTransaction, partner: Partner, file: InboxFile, clock: Clock
+    tx: FileTransaction, partner: Partner, file: InboxFile, clock: Clock, *, routing: Routing
 ) -> Accepted:
     try:
         kind = node_file_kind(file.data, file.name)
     except InvalidInput as error:
         raise FileRejected("node.csv", error.problems) from error
     if kind is NodeFileKind.SHIPMENTS:
-        return _shipments(tx, partner, file, clock)
+        return _shipments(tx, partner, file, clock, routing)
     if kind is NodeFileKind.DELTAS:
-        return _deltas(tx, partner, file, clock)
-    return _snapshot(tx, partner, file, clock)
+        return _deltas(tx, partner, file, clock, routing)
+    return _snapshot(tx, partner, file, clock, routing)
 
 
 def confirm_at_node(
@@ -126,6 +126,8 @@ def confirm_at_node(
     tracking_number: str | None,
     carrier: str | None,
     clock: Clock,
+    *,
+    routing: Routing,
 ) -> None:
     """Confirm a shipment a node reported in a file; a released request is accepted first
     (a node that ships it has accepted it). ``OrdermeshError`` when refused."""
@@ -146,10 +148,13 @@ def confirm_at_node(
         shipped=shipped,
         tracking_number=tracking_number,
         carrier=carrier,
+        routing=routing,
     )
 
 
-def _shipments(tx: FileTransaction, partner: Partner, file: InboxFile, clock: Clock) -> Accepted:
+def _shipments(
+    tx: FileTransaction, partner: Partner, file: InboxFile, clock: Clock, routing: Routing
+) -> Accepted:
     kind = "shipments.csv"
     try:
         confirmations = parse_shipment_confirmations(file.data, file.name)
@@ -165,6 +170,7 @@ def _shipments(tx: FileTransaction, partner: Partner, file: InboxFile, clock: Cl
                 confirmation.tracking_number,
                 confirmation.carrier,
                 clock,
+                routing=routing,
             )
         except OrdermeshError as error:
             raise FileRejected(
@@ -174,7 +180,9 @@ def _shipments(tx: FileTransaction, partner: Partner, file: InboxFile, clock: Cl
     return Accepted(kind, f"{len(confirmations)} shipment(s) confirmed")
 
 
-def _deltas(tx: FileTransaction, partner: Partner, file: InboxFile, clock: Clock) -> Accepted:
+def _deltas(
+    tx: FileTransaction, partner: Partner, file: InboxFile, clock: Clock, routing: Routing
+) -> Accepted:
     kind = "inventory_deltas.csv"
     network = current_network(tx.uow).network
     try:
@@ -191,6 +199,7 @@ def _deltas(tx: FileTransaction, partner: Partner, file: InboxFile, clock: Clock
                 delta.reason,
                 actor_of(partner),
                 clock,
+                routing=routing,
             )
         except OrdermeshError as error:
             raise FileRejected(
@@ -199,7 +208,9 @@ def _deltas(tx: FileTransaction, partner: Partner, file: InboxFile, clock: Clock
     return Accepted(kind, f"{len(deltas)} adjustment(s)")
 
 
-def _snapshot(tx: FileTransaction, partner: Partner, file: InboxFile, clock: Clock) -> Accepted:
+def _snapshot(
+    tx: FileTransaction, partner: Partner, file: InboxFile, clock: Clock, routing: Routing
+) -> Accepted:
     kind = "inventory_snapshot.csv"
     network = current_network(tx.uow).network
     try:
@@ -216,7 +227,7 @@ def _snapshot(tx: FileTransaction, partner: Partner, file: InboxFile, clock: Clo
             ],
         )
     try:
-        report = apply_snapshots(tx.uow, snapshots, actor_of(partner), clock)
+        report = apply_snapshots(tx.uow, snapshots, actor_of(partner), clock, routing=routing)
     except OrdermeshError as error:
         raise FileRejected(kind, [Problem("", _reason(error))]) from error
     return Accepted(

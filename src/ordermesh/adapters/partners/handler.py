@@ -17,18 +17,22 @@ from ordermesh.services.partner_ports import (
     Partner,
     Role,
 )
-from ordermesh.services.ports import Clock, StoredEvent
+from ordermesh.services.ports import DEFAULT_ROUTING, Clock, Routing, StoredEvent
 
 
 class FileHandler:
+    def __init__(self, routing: Routing = DEFAULT_ROUTING) -> None:
+        self.routing = routing  # for the orders files place and the units they re-route
+
     def apply(
         self, tx: FileTransaction, partner: Partner, file: InboxFile, clock: Clock
     ) -> Accepted:
+        routing = self.routing
         if partner.connector.type is ConnectorType.X12:
-            return x12_files.apply_interchange(tx, partner, file, clock)
+            return x12_files.apply_interchange(tx, partner, file, clock, routing=routing)
         if partner.role is Role.CHANNEL:
-            return csv_files.apply_channel_orders(tx, partner, file, clock)
-        return csv_files.apply_node_file(tx, partner, file, clock)
+            return csv_files.apply_channel_orders(tx, partner, file, clock, routing=routing)
+        return csv_files.apply_node_file(tx, partner, file, clock, routing=routing)
 
     def rejection_replies(
         self,

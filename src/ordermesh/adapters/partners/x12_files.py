@@ -74,7 +74,7 @@ from ordermesh.services.partner_ports import (
     PartnerLedger,
     Role,
 )
-from ordermesh.services.ports import Clock, StoredEvent
+from ordermesh.services.ports import Clock, Routing, StoredEvent
 
 CHANNEL_SETS = frozenset({"850"})
 NODE_SETS = frozenset({"846", "945", "856"})
@@ -160,7 +160,7 @@ def _set_error(received: Received, set_control: str, message: str) -> X12Error:
 
 
 def apply_interchange(
-    tx: FileTransaction, partner: Partner, file: InboxFile, clock: Clock
+    tx: FileTransaction, partner: Partner, file: InboxFile, clock: Clock, *, routing: Routing
 ) -> Accepted:
     allowed = CHANNEL_SETS if partner.role is Role.CHANNEL else NODE_SETS
     received = receive(file.data, file.name, sets=allowed)
@@ -178,10 +178,12 @@ def apply_interchange(
         kinds.append(document.set_id)
         try:
             if isinstance(value, PurchaseOrder):
-                acks.append(_purchase_order(tx, partner, value, clock, now))
+                acks.append(_purchase_order(tx, partner, value, clock, now, routing))
             elif isinstance(value, InventoryAdvice):
                 lines = snapshot_lines(value)
-                apply_snapshots(tx.uow, {partner.id: lines}, actor_of(partner), clock)
+                apply_snapshots(
+                    tx.uow, {partner.id: lines}, actor_of(partner), clock, routing=routing
+                )
             elif isinstance(value, ShippingAdvice):
                 tracking = value.tracking_numbers
                 confirm_at_node(
@@ -192,9 +194,10 @@ def apply_interchange(
                     tracking[0] if tracking else None,
                     value.carrier,
                     clock,
+                    routing=routing,
                 )
             elif isinstance(value, ShipNotice):
-                _node_ship_notice(tx, partner, value, clock)
+                _node_ship_notice(tx, partner, value, clock, routing)
         except (OrdermeshError, _Refused) as error:
             problem = Problem(where, str(error))
             context = _Context(received, (_set_error(received, document.set_control, str(error)),))
@@ -266,7 +269,12 @@ def _ship_to(po: PurchaseOrder) -> ShipTo:
 
 
 def _purchase_order(
-    tx: FileTransaction, partner: Partner, po: PurchaseOrder, clock: Clock, now: datetime
+    tx: FileTransaction,
+    partner: Partner,
+    po: PurchaseOrder,
+    clock: Clock,
+    now: datetime,
+    routing: Routing,
 ) -> PurchaseOrderAck:
     """Place the order of an 850, without the lines that cannot be sold (unknown SKU,
     quantity out of range, repeated line number): the 855 rejects those."""
@@ -294,7 +302,7 @@ def _purchase_order(
             lines=tuple(valid),
             external_id=po.po_number,
         )
-        view, _ = place_order(tx.uow, command, clock, actor=actor_of(partner))
+        view, _ = place_order(tx.uow, command, clock, actor=actor_of(partner), routing=routing)
     items: dict[str, AckItem] = {}
     if view is not None:
         ack = ack_from_order(view, po_date=po.po_date, ack_date=now.date(), purchase_order=po)
@@ -329,7 +337,7 @@ def _purchase_order(
 
 
 def _node_ship_notice(
-    tx: FileTransaction, partner: Partner, notice: ShipNotice, clock: Clock
+    tx: FileTransaction, partner: Partner, notice: ShipNotice, clock: Clock, routing: Routing
 ) -> None:
     """An 856 from a node: each order level's PRF01 names the fulfillment request (the
     940's W0502)."""
@@ -345,6 +353,7 @@ def _node_ship_notice(
             notice.tracking[0] if notice.tracking else None,
             notice.carrier,
             clock,
+            routing=routing,
         )
 
 

@@ -4,8 +4,9 @@ The domain states the problems and never imports ``highspy``; these adapters sol
 """
 
 from ordermesh.adapters.solver.batch import solve_batch
-from ordermesh.adapters.solver.order_mip import highs_strategy
+from ordermesh.adapters.solver.order_mip import DEFAULT_TIME_LIMIT_S, highs_strategy, solves
 from ordermesh.adapters.solver.shadow_prices import supply_prices
+from ordermesh.services.ports import Routing
 from ordermesh.services.simulation import PolicySolvers
 
 
@@ -14,4 +15,13 @@ def highs_solvers() -> PolicySolvers:
     return PolicySolvers(shadow=supply_prices, batch=solve_batch, routing=highs_strategy())
 
 
-__all__ = ["highs_solvers", "solve_batch", "supply_prices"]
+def highs_routing(time_limit: float = DEFAULT_TIME_LIMIT_S) -> Routing:
+    """The order services' routing: a HiGHS solve under ``time_limit`` seconds for orders
+    beyond the exact-search limits. Zero or less: the default search (local search for
+    those orders), as a zero limit would leave HiGHS no time to find anything."""
+    if time_limit <= 0:
+        return Routing()
+    return Routing(strategy=highs_strategy(time_limit), slow=solves)
+
+
+__all__ = ["highs_routing", "highs_solvers", "solve_batch", "supply_prices"]

@@ -232,17 +232,21 @@ def mip_search(problem: Problem, options: SearchOptions, time_limit: float) -> S
     return result
 
 
+def solves(problem: Problem, options: SearchOptions) -> bool:
+    """Whether ``highs_strategy`` runs the MIP on ``problem``: an order beyond the
+    exact-search limits, not shipped complete. Any other goes to the default strategy."""
+    units = sum(demand.quantity for demand in problem.demands)
+    small = len(problem.demands) <= options.exact_max_demands and units <= options.exact_max_units
+    return not (problem.ship_complete or small)
+
+
 def highs_strategy(time_limit: float = DEFAULT_TIME_LIMIT_S) -> Strategy:
     """The default strategy for orders within the exact-search limits (branch and bound),
     and local search plus a HiGHS solve under ``time_limit`` seconds beyond them."""
 
     def strategy(problem: Problem, options: SearchOptions) -> SearchResult:
-        units = sum(demand.quantity for demand in problem.demands)
-        small = (
-            len(problem.demands) <= options.exact_max_demands and units <= options.exact_max_units
-        )
-        if problem.ship_complete or small:
-            return default_strategy(problem, options)
-        return mip_search(problem, options, time_limit)
+        if solves(problem, options):
+            return mip_search(problem, options, time_limit)
+        return default_strategy(problem, options)
 
     return strategy

@@ -137,6 +137,7 @@ def reject(
         application.clock,
         actor=caller.actor,
         note=body.note,
+        routing=application.routing,
     )
     metrics: Metrics = request.app.state.metrics
     metrics.rejections.labels(rejected.node_id).inc()
@@ -172,6 +173,7 @@ def ship(
             shipped=shipped,
             tracking_number=body.tracking_number,
             carrier=body.carrier,
+            routing=application.routing,
         )
     )
 

@@ -39,7 +39,11 @@ def post_snapshot(
     application: Application = request.app.state.application
     lines = [SnapshotLine(li.sku, li.on_hand, li.safety_stock) for li in body.lines]
     report = inventory_service.apply_snapshots(
-        application.uow(), {node: lines}, caller.actor, application.clock
+        application.uow(),
+        {node: lines},
+        caller.actor,
+        application.clock,
+        routing=application.routing,
     )
     return SnapshotOut(
         node=node,
@@ -62,7 +66,14 @@ def post_adjustment(
     caller.for_node(node)
     application: Application = request.app.state.application
     change = inventory_service.adjust(
-        application.uow(), node, body.sku, body.delta, body.reason, caller.actor, application.clock
+        application.uow(),
+        node,
+        body.sku,
+        body.delta,
+        body.reason,
+        caller.actor,
+        application.clock,
+        routing=application.routing,
     )
     return AdjustmentOut(
         node=node,

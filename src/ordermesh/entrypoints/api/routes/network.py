@@ -62,7 +62,11 @@ def put_network(
     application: Application = request.app.state.application
     normalised, _ = validate_network_document(document, "request body")
     version, created = network_service.load_network(
-        application.uow(), normalised, checksum(normalised), application.clock
+        application.uow(),
+        normalised,
+        checksum(normalised),
+        application.clock,
+        routing=application.routing,
     )
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return NetworkLoaded(version=version, created=created)

@@ -219,7 +219,11 @@ def post_order(
     command = place_command(application, body, idempotency_key)
     started = time.perf_counter()
     view, created = order_service.place_order(
-        application.uow(), command, application.clock, actor=caller.actor
+        application.uow(),
+        command,
+        application.clock,
+        actor=caller.actor,
+        routing=application.routing,
     )
     if created:
         metrics = _metrics(request)
@@ -320,6 +324,7 @@ def cancel(
         actor=caller.actor,
         lines=lines,
         reason=body.reason,
+        routing=application.routing,
     )
     return _transitioned(request, before, after)
 
@@ -378,6 +383,11 @@ def change_address(
     application = _application(request)
     before = _own_order(application, caller, order_id)
     after = order_service.change_address(
-        application.uow(), order_id, ship_to(body, ""), application.clock, actor=caller.actor
+        application.uow(),
+        order_id,
+        ship_to(body, ""),
+        application.clock,
+        actor=caller.actor,
+        routing=application.routing,
     )
     return _transitioned(request, before, after)

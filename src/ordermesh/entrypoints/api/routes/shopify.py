@@ -74,6 +74,7 @@ def shopify_order(
         shopify_format.shopify_order_id(payload),
         lambda: shopify_format.to_place_order(payload, channel, network),
         application.clock,
+        routing=application.routing,
     )
     if not created:
         response.status_code = status.HTTP_200_OK

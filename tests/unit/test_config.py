@@ -1,0 +1,55 @@
+"""Settings from the environment: the database URL and the order solver's time limit."""
+
+from __future__ import annotations
+
+import pytest
+
+from ordermesh.adapters.solver import highs_routing
+from ordermesh.adapters.solver.order_mip import DEFAULT_TIME_LIMIT_S
+from ordermesh.config import (
+    DEFAULT_DATABASE_URL,
+    ORDER_SOLVER_TIME_LIMIT_ENV,
+    Settings,
+)
+from ordermesh.domain.errors import InvalidInput, Problem
+from ordermesh.services.ports import DEFAULT_ROUTING
+
+
+def test_an_empty_environment_gives_the_defaults() -> None:
+    settings = Settings.from_environment({})
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.order_solver_time_limit_s == DEFAULT_TIME_LIMIT_S
+    assert Settings(database_url="sqlite://").order_solver_time_limit_s == DEFAULT_TIME_LIMIT_S
+
+
+def test_the_process_environment_is_read_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORDERMESH_DATABASE_URL", "postgresql://db/ordermesh")
+    monkeypatch.setenv(ORDER_SOLVER_TIME_LIMIT_ENV, "0.5")
+    settings = Settings.from_environment()
+    assert settings.database_url == "postgresql://db/ordermesh"
+    assert settings.order_solver_time_limit_s == 0.5
+
+
+@pytest.mark.parametrize(
+    ("raw", "seconds"),
+    [("5", 5.0), (" 0.25 ", 0.25), ("0", 0.0), ("0.0", 0.0), ("", DEFAULT_TIME_LIMIT_S)],
+)
+def test_the_solver_time_limit_is_a_number_of_seconds(raw: str, seconds: float) -> None:
+    settings = Settings.from_environment({ORDER_SOLVER_TIME_LIMIT_ENV: raw})
+    assert settings.order_solver_time_limit_s == seconds
+
+
+@pytest.mark.parametrize("raw", ["-1", "two", "2s", "nan", "inf", "-0.5"])
+def test_a_bad_solver_time_limit_is_refused_naming_the_variable(raw: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        Settings.from_environment({ORDER_SOLVER_TIME_LIMIT_ENV: raw})
+    assert refused.value.problems == (
+        Problem(ORDER_SOLVER_TIME_LIMIT_ENV, f"must be a number of seconds >= 0, not {raw!r}"),
+    )
+
+
+def test_a_zero_time_limit_routes_without_the_solver() -> None:
+    assert highs_routing(0.0) == DEFAULT_ROUTING
+    solving = highs_routing(DEFAULT_TIME_LIMIT_S)
+    assert solving != DEFAULT_ROUTING
+    assert solving.slow is not DEFAULT_ROUTING.slow
