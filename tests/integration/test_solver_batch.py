@@ -12,6 +12,7 @@ from bench.scenarios import Cell, Scenario, build
 from ordermesh.adapters.solver import highs_solvers
 from ordermesh.domain.network import Network
 from ordermesh.domain.order import Order
+from ordermesh.domain.routing.opportunity import TransportationProblem
 from ordermesh.services.simulation import (
     BatchAllocation,
     BatchPolicy,
@@ -43,16 +44,39 @@ def rank(results: Sequence[Routed]) -> tuple[int, float]:
     return figures.units - figures.units_shipped, round(figures.cost, 6)
 
 
-def test_one_window_over_the_whole_stream_is_never_worse_than_myopic(scenario: Scenario) -> None:
-    """With every order in one window, the batch plan is kept only if it ships as many
-    units for no more cost than routing the same orders one at a time, so it cannot lose.
-    (With several windows it can: each window starts from the stock earlier windows left,
-    which differs from myopic's, so a stream can end up dearer; the benchmark measures it.)"""
-    whole = PolicySettings(window_orders=10_000, window_minutes=10_000, batch_time_limit_s=20)
+@pytest.mark.parametrize(
+    "planning",
+    [
+        {"batch_future_share": 0.0},  # the window alone
+        {"batch_confidence": 1.0},  # no expected unit is sure to come
+    ],
+)
+def test_one_window_over_the_whole_stream_is_never_worse_than_myopic(
+    scenario: Scenario, planning: dict[str, float]
+) -> None:
+    """With every order in one window and no expected demand that is sure to come, the
+    batch plan is kept only if it ships as many units for no more cost than routing the
+    same orders one at a time, so it cannot lose. (With several windows it can: each
+    window starts from the stock earlier windows left, which differs from myopic's, so a
+    stream can end up dearer; the benchmark measures it.)"""
+    whole = PolicySettings(
+        window_orders=10_000, window_minutes=10_000, batch_time_limit_s=20, **planning
+    )
     myopic = run(scenario, "ordermesh", whole)
     batch = run(scenario, "ordermesh-batch", whole)
     assert rank(batch) <= rank(myopic)
     assert {r.decision.explanation["batch"]["plan"] for r in batch} <= {"mip", "myopic"}
+
+
+def test_a_window_keeps_units_back_for_demand_sure_to_come_after_it(scenario: Scenario) -> None:
+    """Planning for the next day's sure demand, the whole stream as one window leaves
+    some orders short that myopic filled, and so ships for less now: the units are
+    worth more to the orders the forecast is sure of (the policy's score counts them)."""
+    whole = PolicySettings(window_orders=10_000, window_minutes=10_000, batch_time_limit_s=20)
+    myopic = kpis(run(scenario, "ordermesh", whole))
+    batch = kpis(run(scenario, "ordermesh-batch", whole))
+    assert batch.units_shipped < myopic.units_shipped
+    assert batch.cost < myopic.cost
 
 
 @pytest.mark.parametrize("name", ["ordermesh-shadow", "ordermesh-batch"])
@@ -76,6 +100,7 @@ def test_a_solver_without_a_solution_falls_back_to_one_order_at_a_time(
         forced: Mapping[str, set[str]],
         k: int,
         time_limit: float,
+        future: TransportationProblem | None = None,
     ) -> BatchAllocation | None:
         return None
 

@@ -9,8 +9,8 @@ consumes, and against node daily capacity counted per node and ship date. The po
   shadow prices of a transportation LP over the forecast demand of the coming period
   (Acimovic & Graves 2015), refreshed every N orders and at each new day;
 - ``ordermesh-batch``: orders wait for a short window, whose orders are then routed together
-  by a MIP, falling back to one order at a time when the solver times out or does worse
-  (Xu, Allgor & Graves 2009);
+  by a MIP beside the forecast demand sure to come after them, falling back to one order at
+  a time when the solver times out or does worse (Xu, Allgor & Graves 2009);
 - ``nearest``: fewest shipments, then the nearest node with stock (Shopify's default);
 - ``priority``: each line from a fixed node priority list, spilling to the next (what
   Saleor and Solidus do).
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Final, Protocol, runtime_checkable
 
@@ -66,7 +66,9 @@ from ordermesh.domain.routing import (
 )
 from ordermesh.domain.routing.demand import Demand, expand_order
 from ordermesh.domain.routing.opportunity import (
+    CostSolver,
     DualSolver,
+    TransportationProblem,
     opportunity_costs,
     transportation_problem,
 )
@@ -95,11 +97,15 @@ __all__ = [
 ]
 
 POLICIES: Final = ("ordermesh", "ordermesh-shadow", "ordermesh-batch", "nearest", "priority")
-# What ``ordermesh simulate`` should run without --policy: the policy that cost least in
-# every cell of the benchmark (docs/benchmarks.md, "Default policy"). It needs
+# What ``ordermesh simulate`` should run without --policy: the policy that costs less than
+# myopic in every cell of the benchmark and least in the most (docs/benchmarks.md,
+# "Default policy"). It needs
 # ``solvers=highs_solvers()``; ``ordermesh`` is the fallback where no solver is wired.
 DEFAULT_POLICY: Final = "ordermesh-batch"
 NO_STOCK: Final = "no node with stock can ship it in time"
+# What the batch policy counts per backordered unit when it compares plans (the routing
+# MIP's penalty for an unfilled unit).
+UNFILLED_UNIT_COST: Final = 1_000.0
 
 Stock = Mapping[tuple[str, str], int]
 
@@ -291,6 +297,12 @@ class PolicySettings:
     window_minutes: float = 240.0
     batch_time_limit_s: float = 5.0
     batch_k: int = 10  # candidate nodes per order in the batch MIP (plus myopic's)
+    # Batch: the window's MIP also plans for the forecast demand of its SKUs until
+    # replenishment (or for ``horizon_days``), times this share; 0 plans for the window
+    # alone. Only the units that come with probability ``batch_confidence`` (per SKU,
+    # Poisson) count: a unit kept for an order that never comes is a unit unsold.
+    batch_future_share: float = 1.0
+    batch_confidence: float = 0.99
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +327,7 @@ class BatchSolver(Protocol):
         forced: Mapping[str, set[str]],
         k: int,
         time_limit: float,
+        future: TransportationProblem | None = None,
     ) -> BatchAllocation | None: ...
 
 
@@ -322,6 +335,9 @@ class BatchSolver(Protocol):
 class PolicySolvers:
     shadow: DualSolver
     batch: BatchSolver
+    # The transportation LP's optimal cost: what the stock a plan leaves is worth to the
+    # expected demand after it (the batch policy compares plans with it).
+    transport: CostSolver | None = None
     # How one order's plan is searched: the exact search, with an exact MIP for orders too
     # large for it when a solver is given (docs/routing.md).
     routing: Strategy = default_strategy
@@ -409,17 +425,34 @@ class BatchPolicy:
     """Orders wait for a window (``window_orders`` orders or ``window_minutes`` after the
     first); the window is solved by ``solver`` as one MIP, and each order is then routed by
     ``route`` against exactly the units the MIP gave it, so its parcels, prices and
-    explanation come from the routing core. The window's plan is kept only when it ships
-    at least as many units as routing its orders one at a time and costs no more; else (and
-    when the solver times out without a solution) the window is routed one at a time."""
+    explanation come from the routing core.
+
+    With a forecast (``history``, else the orders of earlier windows) and a ``transport``
+    solver, the MIP also plans for the expected demand of the window's SKUs until
+    replenishment (a fluid transportation problem sharing the stock): a scarce unit goes to
+    whichever order, present or expected, ships it for less, and an order may be left
+    a unit short when an expected order would ship that unit for less. The window's plan
+    is then kept when its cost, plus 1,000 per backordered unit, plus what serving the
+    expected demand from the stock it leaves costs, is no more than the same for routing
+    the window one order at a time. Without a forecast it is kept only when it ships at
+    least as many units and costs no more. Else (and when the solver has no solution in
+    time) the window is routed one order at a time."""
 
     network: Network
     rule_sets: Sequence[RuleSet]
     solver: BatchSolver
     settings: PolicySettings = field(default_factory=PolicySettings)
     strategy: Strategy = default_strategy
+    transport: CostSolver | None = None
+    history: Sequence[Order] | None = None
     windows_solved: int = 0
     windows_fallback: int = 0
+    seen: list[Order] = field(default_factory=list)
+    _fixed: Forecast | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.history is not None:
+            self._fixed = forecast_from_history(self.history, self.network)
 
     def windows(self, orders: Sequence[Order]) -> Iterator[list[Order]]:
         window: list[Order] = []
@@ -439,6 +472,9 @@ class BatchPolicy:
         self, window: Sequence[Order], stock: Stock, used: Mapping[tuple[str, date], int]
     ) -> list[PolicyDecision]:
         myopic = self._in_turn(window, stock, used, None)
+        if self._fixed is None:
+            self.seen.extend(window)  # they have arrived: the forecast may count them
+        future = self.future(window, stock)
         if len(window) < 2 or any(select_rule_set(self.rule_sets, o).id != "default"
                                   for o in window):  # fmt: skip
             # The MIP models the default objective only; other rule sets route one by one.
@@ -455,16 +491,68 @@ class BatchPolicy:
             forced=forced,
             k=self.settings.batch_k,
             time_limit=self.settings.batch_time_limit_s,
+            future=future,
         )
         if allocation is None:
             self.windows_fallback += 1
             return [self._tag(d, "myopic", "solver found no solution in time") for d in myopic]
         batched = self._in_turn(window, stock, used, allocation.per_order)
-        if _rank(batched) <= _rank(myopic):
+        if self._score(batched, stock, future) <= self._score(myopic, stock, future):
             self.windows_solved += 1
             return [self._tag(d, "mip", allocation.status) for d in batched]
         self.windows_fallback += 1
         return [self._tag(d, "myopic", f"MIP plan ({allocation.status}) was worse") for d in myopic]
+
+    def future(self, window: Sequence[Order], stock: Stock) -> TransportationProblem | None:
+        """The expected demand for the window's SKUs from its last order until
+        replenishment (or for ``horizon_days``), scaled by ``batch_future_share``; None
+        without a forecast, a transport solver or a horizon."""
+        settings = self.settings
+        if self.transport is None or settings.batch_future_share <= 0 or not window:
+            return None
+        now = window[-1].placed_at
+        forecast = self._fixed or forecast_from_history(self.seen, self.network, end=now)
+        horizon = settings.horizon_days
+        if settings.replenish_at is not None:
+            horizon = max(0.0, (settings.replenish_at - now) / timedelta(days=1))
+        horizon *= settings.batch_future_share
+        if forecast.empty or horizon <= 0:
+            return None
+        skus = {sku for order in window for sku in _order_skus(self.network, order)}
+        positive = {key: units for key, units in stock.items() if units > 0}
+        problem = transportation_problem(
+            self.network, positive, forecast, horizon, skus=skus,
+            confidence=settings.batch_confidence,
+        )  # fmt: skip
+        # The units that may not come weigh nothing: only the sure ones claim stock.
+        return replace(problem, soft_unserved_cost=0.0)
+
+    def _score(
+        self,
+        decisions: Sequence[PolicyDecision],
+        stock: Stock,
+        future: TransportationProblem | None,
+    ) -> tuple[float, float]:
+        """What a window's plan costs: (backordered units, cost) without a forecast; with
+        one, cost + the unserved cost per backordered unit + the expected demand's cost
+        from the stock the plan leaves."""
+        backordered, cost = _rank(decisions)
+        if future is None or self.transport is None:
+            return float(backordered), cost
+        taken: dict[tuple[str, str], int] = {}
+        for decision in decisions:
+            for shipment in decision.shipments:
+                for line in shipment.lines:
+                    key = (shipment.node_id, line.sku)
+                    taken[key] = taken.get(key, 0) + line.quantity
+        left = replace(
+            future,
+            supply=tuple(
+                float(max(0, stock.get(source, 0) - taken.get(source, 0)))
+                for source in future.sources
+            ),
+        )
+        return 0.0, cost + UNFILLED_UNIT_COST * backordered + self.transport(left)
 
     def _in_turn(
         self,
@@ -506,6 +594,18 @@ class BatchPolicy:
         return PolicyDecision(
             decision.shipments, decision.backordered, decision.promised_by, explanation
         )
+
+
+def _order_skus(network: Network, order: Order) -> set[str]:
+    """The SKUs an order draws stock of (a bundle's components)."""
+    skus: set[str] = set()
+    for line in order.lines:
+        bundle = network.bundles.get(line.item)
+        if bundle is None:
+            skus.add(line.item)
+        else:
+            skus.update(component.sku for component in bundle.components)
+    return skus
 
 
 def _rank(decisions: Sequence[PolicyDecision]) -> tuple[int, float]:
@@ -797,7 +897,13 @@ def make_policy(
                 strategy,
             )
         return BatchPolicy(
-            network, rule_sets, solvers.batch, settings or PolicySettings(), strategy
+            network,
+            rule_sets,
+            solvers.batch,
+            settings or PolicySettings(),
+            strategy,
+            solvers.transport,
+            history,
         )
     raise ValueError(f"unknown policy {name!r}: expected one of {', '.join(POLICIES)}")
 

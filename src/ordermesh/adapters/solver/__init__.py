@@ -5,14 +5,19 @@ The domain states the problems and never imports ``highspy``; these adapters sol
 
 from ordermesh.adapters.solver.batch import solve_batch
 from ordermesh.adapters.solver.order_mip import DEFAULT_TIME_LIMIT_S, highs_strategy, solves
-from ordermesh.adapters.solver.shadow_prices import supply_prices
+from ordermesh.adapters.solver.shadow_prices import supply_prices, transport_cost
 from ordermesh.services.ports import Routing
 from ordermesh.services.simulation import PolicySolvers
 
 
 def highs_solvers() -> PolicySolvers:
     """The solvers ``make_policy`` needs for ``ordermesh-shadow`` and ``ordermesh-batch``."""
-    return PolicySolvers(shadow=supply_prices, batch=solve_batch, routing=highs_strategy())
+    return PolicySolvers(
+        shadow=supply_prices,
+        batch=solve_batch,
+        routing=highs_strategy(),
+        transport=transport_cost,
+    )
 
 
 def highs_routing(time_limit: float = DEFAULT_TIME_LIMIT_S) -> Routing:
@@ -24,4 +29,4 @@ def highs_routing(time_limit: float = DEFAULT_TIME_LIMIT_S) -> Routing:
     return Routing(strategy=highs_strategy(time_limit), slow=solves)
 
 
-__all__ = ["highs_routing", "highs_solvers", "solve_batch", "supply_prices"]
+__all__ = ["highs_routing", "highs_solvers", "solve_batch", "supply_prices", "transport_cost"]

@@ -14,6 +14,7 @@ from datetime import date
 from ordermesh.adapters.solver.routing_mip import solve_routing_mip
 from ordermesh.domain.network import Network
 from ordermesh.domain.order import Order
+from ordermesh.domain.routing.opportunity import TransportationProblem
 from ordermesh.services.simulation import BatchAllocation
 
 
@@ -26,9 +27,11 @@ def solve_batch(
     forced: Mapping[str, set[str]],
     k: int,
     time_limit: float,
+    future: TransportationProblem | None = None,
 ) -> BatchAllocation | None:
     """The window's allocation, or None when HiGHS has no integer solution in time (the
-    policy then routes the window one order at a time)."""
+    policy then routes the window one order at a time). ``future``: the expected demand
+    after the window, planned for beside it (``routing_mip.solve_routing_mip``)."""
     positive = {key: units for key, units in stock.items() if units > 0}
     solution = solve_routing_mip(
         network,
@@ -38,6 +41,7 @@ def solve_batch(
         forced=forced,
         time_limit=time_limit,
         capacity_used=capacity_used,
+        future=future,
     )
     if not solution.feasible:
         return None

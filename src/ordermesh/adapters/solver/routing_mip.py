@@ -51,6 +51,7 @@ from ordermesh.domain.promise import (
     working_days_between,
 )
 from ordermesh.domain.routing.demand import expand_order
+from ordermesh.domain.routing.opportunity import TransportationProblem
 
 UNFILLED_PENALTY = 1_000.0  # per unit: far above any parcel, so filling always wins
 DEFAULT_K = 10
@@ -276,9 +277,17 @@ def solve_routing_mip(
     time_limit: float = 120.0,
     lp: bool = False,
     capacity_used: Mapping[tuple[str, date], int] | None = None,
+    future: TransportationProblem | None = None,
 ) -> MipSolution:
     """Solve the model (or its LP relaxation with ``lp``); ``capacity_used`` counts the
-    parcels each (node, ship date) has made already, out of its daily capacity."""
+    parcels each (node, ship date) has made already, out of its daily capacity.
+
+    ``future`` (the batch policy's, never the optimum's) adds the expected demand after
+    these orders as a fluid transportation problem sharing the same stock: continuous
+    units per arc from a (node, SKU) to a (region, SKU) at the arc's cost, and unserved
+    units at the problem's unserved cost (its soft part at the soft cost). The orders
+    then pay for the stock they take what it would have saved the expected orders, and a
+    scarce unit goes to whichever, present or expected, ships it for less."""
     started = time.perf_counter()
     used_capacity = capacity_used or {}
     calendar = DEFAULT_CARRIER_CALENDAR
@@ -405,6 +414,8 @@ def solve_routing_mip(
             unfilled.append(u)
             line_terms[i].append((u, 1.0))
             b.row(line_terms[i], float(line_qty[i]), float(line_qty[i]))
+    if future is not None:
+        _add_future(b, future, stock, stock_terms)
     for (node_id, sku_id), terms in sorted(stock_terms.items()):
         if sum(b.upper[c] for c, _ in terms) > stock[(node_id, sku_id)]:
             b.row(terms, -math.inf, float(stock[(node_id, sku_id)]))
@@ -435,3 +446,34 @@ def solve_routing_mip(
         rows=len(b.row_lower),
         seconds=time.perf_counter() - started,
     )
+
+
+def _add_future(
+    b: Builder,
+    future: TransportationProblem,
+    stock: Mapping[tuple[str, str], int],
+    stock_terms: dict[tuple[str, str], list[tuple[int, float]]],
+) -> None:
+    """The fluid expected demand: per sink, arcs plus unserved units equal its demand;
+    each arc draws on its source's stock row (continuous columns, so the MIP branches on
+    the orders only)."""
+    arcs_of: dict[int, list[int]] = defaultdict(list)
+    for arc, sink in enumerate(future.arc_sink):
+        arcs_of[sink].append(arc)
+    firm = future.firm_demand()
+    for sink, demand in enumerate(future.demand):
+        if demand <= 0:
+            continue
+        terms: list[tuple[int, float]] = []
+        for arc in arcs_of.get(sink, []):
+            source = future.sources[future.arc_source[arc]]
+            if stock.get(source, 0) <= 0:
+                continue
+            column = b.col(future.arc_cost[arc], math.inf, integer=False)
+            terms.append((column, 1.0))
+            stock_terms[source].append((column, 1.0))
+        terms.append((b.col(future.unserved_cost, firm[sink], integer=False), 1.0))
+        soft = demand - firm[sink]
+        if soft > 0:
+            terms.append((b.col(future.soft_unserved_cost, soft, integer=False), 1.0))
+        b.row(terms, demand, demand)

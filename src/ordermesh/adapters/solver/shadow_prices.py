@@ -2,8 +2,9 @@
 
 ``ordermesh.domain.routing.opportunity`` states the transportation problem and reads its
 duals; this adapter only builds it with HiGHS's array calls and returns the supply duals
-as non-negative prices (HiGHS reports d objective / d supply, which is <= 0 for a binding
-"at most supply" row of a minimisation: more stock there would lower the cost).
+as non-negative prices (``supply_prices``: HiGHS reports d objective / d supply, which is
+<= 0 for a binding "at most supply" row of a minimisation: more stock there would lower
+the cost), or its optimal cost (``transport_cost``, for the batch policy).
 """
 
 from __future__ import annotations
@@ -18,34 +19,75 @@ from ordermesh.domain.routing.opportunity import TransportationProblem
 def supply_prices(problem: TransportationProblem, time_limit: float = 30.0) -> list[float]:
     """Per source, what one more unit of supply would save the expected demand."""
     sources = len(problem.sources)
-    sinks = len(problem.sinks)
-    arcs = len(problem.arc_cost)
     if not sources:
         return []
+    highs = _solved(problem, time_limit)
+    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        # No trustworthy duals: price nothing, and the router is myopic until next time.
+        return [0.0] * sources
+    duals = highs.getSolution().row_dual
+    return [max(0.0, -float(duals[row])) for row in range(sources)]
+
+
+def transport_cost(problem: TransportationProblem, time_limit: float = 30.0) -> float:
+    """The LP's optimal cost: what serving the expected demand from this supply costs,
+    unserved units at the problem's unserved cost."""
+    if not problem.sinks:
+        return 0.0
+    highs = _solved(problem, time_limit)
+    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        # Every unit unserved is always feasible; this is the cost's upper end.
+        firm = sum(problem.firm_demand())
+        soft = sum(problem.demand) - firm
+        return problem.unserved_cost * firm + problem.soft_unserved_cost * soft
+    return float(highs.getInfo().objective_function_value)
+
+
+def _solved(problem: TransportationProblem, time_limit: float) -> highspy.Highs:
+    sources = len(problem.sources)
+    sinks = len(problem.sinks)
+    arcs = len(problem.arc_cost)
     arc_source = np.asarray(problem.arc_source, dtype=np.int32)
     arc_sink = np.asarray(problem.arc_sink, dtype=np.int32)
-    # Columns: one per arc, then one "unserved" column per sink.
+    demand = np.asarray(problem.demand, dtype=np.float64)
+    firm = np.asarray(problem.firm_demand(), dtype=np.float64)
+    # Columns: one per arc, then per sink its firm and its soft "unserved" columns.
     cost = np.concatenate(
-        [np.asarray(problem.arc_cost, dtype=np.float64), np.full(sinks, problem.unserved_cost)]
+        [
+            np.asarray(problem.arc_cost, dtype=np.float64),
+            np.full(sinks, problem.unserved_cost),
+            np.full(sinks, problem.soft_unserved_cost),
+        ]
     )
-    lower = np.zeros(arcs + sinks)
-    upper = np.concatenate([np.full(arcs, highspy.kHighsInf), np.asarray(problem.demand)])
-    # Rows, in CSR form: supply rows (their arcs), then demand rows (their arcs + unserved).
-    row_of = np.concatenate([arc_source, sources + arc_sink, sources + np.arange(sinks)])
-    column = np.concatenate([np.arange(arcs), np.arange(arcs), arcs + np.arange(sinks)])
+    lower = np.zeros(arcs + 2 * sinks)
+    upper = np.concatenate([np.full(arcs, highspy.kHighsInf), firm, demand - firm])
+    # Rows, in CSR form: supply rows (their arcs), then demand rows (arcs + unserved).
+    row_of = np.concatenate(
+        [arc_source, sources + arc_sink, sources + np.arange(sinks), sources + np.arange(sinks)]
+    )
+    column = np.concatenate(
+        [np.arange(arcs), np.arange(arcs), arcs + np.arange(sinks), arcs + sinks + np.arange(sinks)]
+    )
     order = np.argsort(row_of, kind="stable")
     indices = column[order].astype(np.int32)
     counts = np.bincount(row_of, minlength=sources + sinks)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int32)
-    row_lower = np.concatenate([np.full(sources, -highspy.kHighsInf), problem.demand])
-    row_upper = np.concatenate([np.asarray(problem.supply), problem.demand])
+    row_lower = np.concatenate([np.full(sources, -highspy.kHighsInf), demand])
+    row_upper = np.concatenate([np.asarray(problem.supply, dtype=np.float64), demand])
 
     highs = highspy.Highs()  # type: ignore[no-untyped-call]
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("time_limit", float(time_limit))
     highs.setOptionValue("threads", 1)
     highs.addCols(
-        arcs + sinks, cost, lower, upper, 0, _ints([]), _ints([]), np.array([], dtype=np.float64)
+        arcs + 2 * sinks,
+        cost,
+        lower,
+        upper,
+        0,
+        _ints([]),
+        _ints([]),
+        np.array([], dtype=np.float64),
     )
     highs.addRows(
         sources + sinks,
@@ -57,11 +99,7 @@ def supply_prices(problem: TransportationProblem, time_limit: float = 30.0) -> l
         np.ones(len(indices), dtype=np.float64),
     )
     highs.run()
-    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        # No trustworthy duals: price nothing, and the router is myopic until next time.
-        return [0.0] * sources
-    duals = highs.getSolution().row_dual
-    return [max(0.0, -float(duals[row])) for row in range(sources)]
+    return highs
 
 
 def _ints(values: list[int]) -> npt.NDArray[np.int32]:

@@ -16,7 +16,8 @@ This module builds the problem and interprets the duals; solving it is an adapte
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Mapping, Sequence
+import math
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from ordermesh.domain.cost import billable_weight_lb, cheapest_qualifying, handling_cost, zone_for
@@ -48,11 +49,20 @@ class TransportationProblem:
     arc_sink: tuple[int, ...]
     arc_cost: tuple[float, ...]
     unserved_cost: float = UNSERVED_COST
+    # Per sink, the part of its demand that is sure to come (``confident_demand``); the
+    # rest is unserved at ``soft_unserved_cost`` instead. Empty: all of it is sure.
+    firm: tuple[float, ...] = ()
+    soft_unserved_cost: float = UNSERVED_COST
+
+    def firm_demand(self) -> tuple[float, ...]:
+        return self.firm if self.firm else self.demand
 
 
 # Solves the LP and returns, per source, the dual value of its supply constraint as a
 # non-negative price (what one more unit there would save).
 DualSolver = Callable[[TransportationProblem], Sequence[float]]
+# Solves the LP and returns its optimal cost (delivered cost + unserved units' cost).
+CostSolver = Callable[[TransportationProblem], float]
 
 
 def transportation_problem(
@@ -61,9 +71,17 @@ def transportation_problem(
     forecast: Forecast,
     horizon_days: float,
     nearest_nodes: int = NEAREST_NODES,
+    skus: Collection[str] | None = None,
+    confidence: float | None = None,
 ) -> TransportationProblem:
-    """The expected demand of the next ``horizon_days`` against today's ``stock``."""
+    """The expected demand of the next ``horizon_days`` against today's ``stock``; with
+    ``skus``, of those SKUs only (the LP is separable by SKU); with ``confidence``, the
+    demand that comes with that probability (``confident_demand``) is firm, and the rest
+    is unserved at ``soft_unserved_cost``."""
     expected = forecast.expected(horizon_days)
+    if skus is not None:
+        expected = {key: units for key, units in expected.items() if key[1] in skus}
+    firm_of = None if confidence is None else confident_demand(expected, confidence)
     wanted = {sku for _, sku in expected}
     nodes = [
         network.nodes[node_id]
@@ -107,6 +125,7 @@ def transportation_problem(
     arc_source: list[int] = []
     arc_sink: list[int] = []
     arc_cost: list[float] = []
+    firm: list[float] = []
     for region_id, sku_id in sorted(expected):
         sku = network.skus.get(sku_id)
         if sku is None:
@@ -114,6 +133,8 @@ def transportation_problem(
         sink = len(sinks)
         sinks.append((region_id, sku_id))
         demand.append(expected[(region_id, sku_id)])
+        if firm_of is not None:
+            firm.append(min(demand[-1], firm_of.get((region_id, sku_id), 0.0)))
         billable = billable_weight_lb([(sku, 1)])
         priced = [
             (unit_cost(node_id, region_id, billable), node_id)
@@ -131,7 +152,56 @@ def transportation_problem(
         arc_source=tuple(arc_source),
         arc_sink=tuple(arc_sink),
         arc_cost=tuple(arc_cost),
+        firm=tuple(firm),
     )
+
+
+def confident_demand(
+    expected: Mapping[tuple[str, str], float], confidence: float
+) -> dict[tuple[str, str], float]:
+    """Per (region, SKU), the share of the expected units that will come with probability
+    ``confidence``: each SKU's total is taken as Poisson, cut to the most units d it
+    reaches with that probability (P(units >= d) >= confidence), and spread over the
+    regions as the mean is. A SKU expected 1.3 times over the horizon gets nothing at
+    0.95 (P(none) = 27%); one expected 30 times gets 21."""
+    totals: dict[str, float] = {}
+    for (_, sku), units in expected.items():
+        totals[sku] = totals.get(sku, 0.0) + units
+    scale = {
+        sku: poisson_floor(total, confidence) / total for sku, total in totals.items() if total > 0
+    }
+    return {
+        key: units * scale[key[1]] for key, units in expected.items() if scale.get(key[1], 0.0) > 0
+    }
+
+
+def poisson_floor(mean: float, confidence: float) -> int:
+    """The most units d a Poisson count of ``mean`` reaches with probability
+    ``confidence``: the largest d with P(count >= d) >= confidence."""
+    if mean <= 0 or confidence <= 0:
+        return math.floor(max(0.0, mean)) if confidence <= 0 else 0
+    if mean > 400:  # normal approximation (the exact sum underflows)
+        return max(0, math.floor(mean - _normal_quantile(confidence) * math.sqrt(mean) + 0.5))
+    below = 0.0  # P(count < d)
+    term = math.exp(-mean)  # P(count = d)
+    d = 0
+    while 1.0 - (below + term) >= confidence:  # P(count >= d + 1) still >= confidence
+        below += term
+        d += 1
+        term *= mean / d
+    return d
+
+
+def _normal_quantile(p: float) -> float:
+    """The standard normal's p-quantile, by bisection on erf (accurate to 1e-9)."""
+    low, high = -10.0, 10.0
+    for _ in range(80):
+        middle = (low + high) / 2
+        if 0.5 * (1 + math.erf(middle / math.sqrt(2))) < p:
+            low = middle
+        else:
+            high = middle
+    return (low + high) / 2
 
 
 def opportunity_costs(

@@ -27,7 +27,9 @@ from ordermesh.domain.forecast import forecast_from_history, region_of
 from ordermesh.domain.routing import route
 from ordermesh.domain.routing.opportunity import (
     TransportationProblem,
+    confident_demand,
     opportunity_costs,
+    poisson_floor,
     transportation_problem,
 )
 
@@ -147,3 +149,46 @@ def test_the_transportation_problem_links_each_region_to_its_stocked_nodes() -> 
     assert problem.sinks == (("zip2:10", "MUG"),)
     costs = dict(zip(problem.arc_source, problem.arc_cost, strict=True))
     assert costs[0] < costs[1]  # Newark is nearer Manhattan than Reno
+
+
+def test_only_the_demand_sure_to_come_counts_as_firm() -> None:
+    """P(a Poisson count of mean 1.3 is 0) = 27%: at 95% confidence not one unit is sure;
+    of a mean of 30, 21 are (P(count >= 21) = 95.9%, P(count >= 22) = 93.7%)."""
+    assert poisson_floor(1.3, 0.95) == 0
+    assert poisson_floor(30.0, 0.95) == 21
+    assert poisson_floor(10.0, 0.99) == 3
+    assert poisson_floor(0.0, 0.99) == 0
+    assert 900 < poisson_floor(1_000.0, 0.99) < 1_000  # the normal approximation
+
+
+def test_the_sure_units_of_a_sku_are_spread_over_its_regions_as_its_mean_is() -> None:
+    firm = confident_demand({("R1", "MUG"): 20.0, ("R2", "MUG"): 10.0, ("R1", "TEE"): 1.3}, 0.95)
+    assert firm == pytest.approx({("R1", "MUG"): 14.0, ("R2", "MUG"): 7.0})
+
+
+def test_a_transportation_problem_with_a_confidence_marks_each_sinks_firm_demand() -> None:
+    net = network([node("NEWARK", NEWARK)], [MUG, TEE])
+    history = [
+        order(line("MUG", 30), line("TEE"), to=MANHATTAN, order_id="H1",
+              placed_at=WEDNESDAY_MORNING),
+        order(line("MUG"), to=MANHATTAN, order_id="H2",
+              placed_at=WEDNESDAY_MORNING + timedelta(days=1)),
+    ]  # fmt: skip
+    forecast = forecast_from_history(history, net)
+    held = {("NEWARK", "MUG"): 5, ("NEWARK", "TEE"): 5}
+    problem = transportation_problem(net, held, forecast, 1.0, confidence=0.95)
+    assert problem.sinks == (("zip2:10", "MUG"), ("zip2:10", "TEE"))
+    assert problem.demand == pytest.approx((31.0, 1.0))
+    assert problem.firm == pytest.approx((22.0, 0.0))  # P(count >= 22 | mean 31) >= 95%
+    everything = transportation_problem(net, held, forecast, 1.0)
+    assert everything.firm_demand() == everything.demand
+
+
+def test_the_transportation_problem_can_be_kept_to_the_skus_of_a_window() -> None:
+    net = network([node("NEWARK", NEWARK)], [MUG, TEE])
+    history = [order(line("MUG"), line("TEE"), to=MANHATTAN, order_id="H1")]
+    forecast = forecast_from_history(history, net)
+    held = {("NEWARK", "MUG"): 1, ("NEWARK", "TEE"): 1}
+    problem = transportation_problem(net, held, forecast, 1.0, skus={"TEE"})
+    assert problem.sinks == (("zip2:10", "TEE"),)
+    assert problem.sources == (("NEWARK", "TEE"),)
