@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -38,22 +40,23 @@ def files(tmp_path: Path) -> dict[str, Path]:
     return {"inventory": inventory, "orders": orders, "out": tmp_path / "decisions.jsonl"}
 
 
+def arguments(files: dict[str, Path], *extra: str) -> list[str]:
+    return [
+        "simulate",
+        "--network",
+        str(NETWORK),
+        "--inventory",
+        str(files["inventory"]),
+        "--orders",
+        str(files["orders"]),
+        "--out",
+        str(files["out"]),
+        *extra,
+    ]
+
+
 def simulate(files: dict[str, Path], *extra: str) -> tuple[int, str]:
-    result = CliRunner().invoke(
-        app,
-        [
-            "simulate",
-            "--network",
-            str(NETWORK),
-            "--inventory",
-            str(files["inventory"]),
-            "--orders",
-            str(files["orders"]),
-            "--out",
-            str(files["out"]),
-            *extra,
-        ],
-    )
+    result = CliRunner().invoke(app, arguments(files, *extra))
     return result.exit_code, result.output
 
 
@@ -106,6 +109,18 @@ def test_json_kpis_for_every_policy(files: dict[str, Path], policy: str) -> None
     assert 0 < figures["fill_rate"] < 1
     assert figures["shipments_per_order"] > 0
     assert figures["latency_p99_ms"] >= figures["latency_p50_ms"] >= 0
+
+
+def test_the_batch_policy_prints_nothing_but_json_on_standard_output(
+    files: dict[str, Path],
+) -> None:
+    # A process of its own: HiGHS writes its banner to file descriptor 1 from C++, which
+    # typer's runner would not see.
+    command = [sys.executable, "-m", "ordermesh.entrypoints.cli"]
+    command += arguments(files, "--policy", "ordermesh-batch", "--json")
+    finished = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert finished.returncode == 0, finished.stderr
+    assert json.loads(finished.stdout)["policy"] == "ordermesh-batch"
 
 
 def test_a_malformed_orders_file_is_rejected_before_routing(files: dict[str, Path]) -> None:

@@ -32,6 +32,7 @@ from datetime import date
 import highspy
 import numpy as np
 
+from ordermesh.adapters.solver.quiet_highs import quiet_highs
 from ordermesh.domain.cost import (
     DIM_DIVISOR_IN3_PER_LB,
     billable_weight_lb,
@@ -156,8 +157,7 @@ class Builder:
     def solve(self, time_limit: float, lp: bool = False) -> MipRun:
         """Minimise with HiGHS (one thread, relative gap 1e-4) under ``time_limit``
         seconds; with ``lp``, the LP relaxation."""
-        highs = highspy.Highs()  # type: ignore[no-untyped-call]
-        highs.setOptionValue("output_flag", False)
+        highs = quiet_highs()
         highs.setOptionValue("time_limit", float(time_limit))
         highs.setOptionValue("mip_rel_gap", 1e-4)
         highs.setOptionValue("threads", 1)

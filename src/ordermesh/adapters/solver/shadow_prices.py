@@ -13,6 +13,7 @@ import highspy
 import numpy as np
 import numpy.typing as npt
 
+from ordermesh.adapters.solver.quiet_highs import quiet_highs
 from ordermesh.domain.routing.opportunity import TransportationProblem
 
 
@@ -75,8 +76,7 @@ def _solved(problem: TransportationProblem, time_limit: float) -> highspy.Highs:
     row_lower = np.concatenate([np.full(sources, -highspy.kHighsInf), demand])
     row_upper = np.concatenate([np.asarray(problem.supply, dtype=np.float64), demand])
 
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]
-    highs.setOptionValue("output_flag", False)
+    highs = quiet_highs()
     highs.setOptionValue("time_limit", float(time_limit))
     highs.setOptionValue("threads", 1)
     highs.addCols(
