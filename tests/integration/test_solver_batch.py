@@ -65,7 +65,7 @@ def test_one_window_over_the_whole_stream_is_never_worse_than_myopic(
     myopic = run(scenario, "ordermesh", whole)
     batch = run(scenario, "ordermesh-batch", whole)
     assert rank(batch) <= rank(myopic)
-    assert {r.decision.explanation["batch"]["plan"] for r in batch} <= {"mip", "myopic"}
+    assert {r.decision.explanation_json()["batch"]["plan"] for r in batch} <= {"mip", "myopic"}
 
 
 def test_a_window_keeps_units_back_for_demand_sure_to_come_after_it(scenario: Scenario) -> None:

@@ -125,7 +125,9 @@ def simulate(
                 sink.write(json.dumps(decision_json(routed), separators=(",", ":")) + "\n")
                 advance(routed.order.id)
 
-            results = run_simulation(net, stock, parsed, decide, on_order=record)
+            results = run_simulation(
+                net, stock, parsed, decide, on_order=record, keep_explanations=False
+            )
     except OSError as error:
         err.print(f"[bold red]error:[/] cannot write {decisions}: {error.strerror}")
         raise typer.Exit(3) from None

@@ -57,6 +57,7 @@ from ordermesh.domain.promise import (
 from ordermesh.domain.routing import (
     Backorder,
     Decision,
+    Explanation,
     Penalties,
     PlannedShipment,
     RuleSet,
@@ -117,7 +118,17 @@ class PolicyDecision:
     shipments: tuple[PlannedShipment, ...]
     backordered: tuple[Backorder, ...]
     promised_by: date
-    explanation: dict[str, Any]
+    # The routing core's structured explanation, turned into JSON only when written (most
+    # of a decision's size, and of the time to make it, would otherwise go into a dict no
+    # one reads), or a baseline policy's notes, already JSON.
+    explanation: Explanation | Mapping[str, Any]
+    notes: Mapping[str, Any] = field(default_factory=dict)  # added by the policy (batch)
+
+    def explanation_json(self) -> dict[str, Any]:
+        explanation = self.explanation
+        if isinstance(explanation, Explanation):
+            return {**explanation.to_json_dict(), **self.notes}
+        return {**explanation, **self.notes}
 
     @property
     def status(self) -> str:
@@ -200,10 +211,15 @@ def simulate(
     orders: Iterable[Order],
     policy: Policy | BatchPolicy,
     on_order: Callable[[Routed], None] | None = None,
+    keep_explanations: bool = True,
 ) -> list[Routed]:
     """Route ``orders`` in ``placed_at`` order (stable for equal times), consuming stock
     and capacity as each decision is made. A ``BatchPolicy`` decides a window of orders at
-    once; each of them then waits for the whole window's solve."""
+    once; each of them then waits for the whole window's solve.
+
+    Without ``keep_explanations``, the results drop each explanation once ``on_order`` has
+    seen it: a 100,000-order replay would otherwise hold millions of node verdicts, which
+    the garbage collector walks again and again."""
     remaining: dict[tuple[str, str], int] = dict(stock)
     used: dict[tuple[str, date], int] = {}
     results: list[Routed] = []
@@ -211,9 +227,11 @@ def simulate(
 
     def commit(routed: Routed) -> None:
         _consume(routed.decision, remaining, used)
-        results.append(routed)
         if on_order is not None:
             on_order(routed)
+        if not keep_explanations:
+            routed = replace(routed, decision=replace(routed.decision, explanation={}, notes={}))
+        results.append(routed)
 
     if isinstance(policy, BatchPolicy):
         for window in policy.windows(ordered):
@@ -269,14 +287,13 @@ def ordermesh_policy(
     return decide
 
 
-def _from_route(decision: Decision, **extra: Any) -> PolicyDecision:
-    explanation = dict(decision.explanation.to_json_dict())
-    explanation.update(extra)
+def _from_route(decision: Decision, **notes: Any) -> PolicyDecision:
     return PolicyDecision(
         shipments=decision.shipments,
         backordered=decision.backordered,
         promised_by=decision.promised_by,
-        explanation=explanation,
+        explanation=decision.explanation,
+        notes=notes,
     )
 
 
@@ -588,12 +605,8 @@ class BatchPolicy:
         return decisions
 
     def _tag(self, decision: PolicyDecision, plan: str, why: str) -> PolicyDecision:
-        explanation = dict(decision.explanation)
-        explanation["policy"] = "ordermesh-batch"
-        explanation["batch"] = {"plan": plan, "status": why}
-        return PolicyDecision(
-            decision.shipments, decision.backordered, decision.promised_by, explanation
-        )
+        notes = {**decision.notes, "policy": "ordermesh-batch"}
+        return replace(decision, notes={**notes, "batch": {"plan": plan, "status": why}})
 
 
 def _order_skus(network: Network, order: Order) -> set[str]:
@@ -939,7 +952,7 @@ def decision_json(routed: Routed) -> dict[str, Any]:
         "cost": round(decision.cost, 2),
         "promised_by": decision.promised_by.isoformat(),
         "latency_ms": round(routed.latency_s * 1000, 3),
-        "explanation": decision.explanation,
+        "explanation": decision.explanation_json(),
     }
 
 

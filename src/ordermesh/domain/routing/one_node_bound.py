@@ -15,6 +15,8 @@ packs into the node's parcel; an order with ship-alone units is left to the sear
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ordermesh.domain.routing.problem import Counts, Podium, Problem
@@ -55,27 +57,62 @@ def _holdings(problem: Problem) -> tuple[Counts, list[list[int]]]:
 
 
 def one_node_bound(problem: Problem) -> OneNodeBound:
-    """Price every node that can ship all placeable units alone, and bound the rest."""
+    """Price the nodes that can ship all placeable units alone, cheapest floor first, as
+    far as the best and the runner-up need; and bound every plan of two or more nodes."""
+    nothing = OneNodeBound(Podium(), 0, False, False)
+    if not _packs(problem):
+        return nothing
     placeable, holders = _holdings(problem)
+    # A node shipping every placeable unit holds some of the first demand it can place.
+    first = next((position for position, units in enumerate(placeable) if units), None)
+    if first is None:
+        return nothing
+    candidates = problem.candidates
+    whole = [i for i in holders[first] if problem.units_fit(candidates[i], placeable)]
+    if not whole:
+        return nothing
+    by_volume = uses_dimensional_weight(problem.demands)
+    floors = {
+        index: cost_floor(candidates[index], problem.pricer, by_volume)
+        for index in sorted({index for holding in holders for index in holding})
+    }
+    # The units placed, and so the contribution subtracted under the margin goal, are the
+    # same in every plan compared here: leave it out of both sides.
+    contribution = _contribution(problem, placeable)
+
+    def least(index: int) -> float:
+        floor = floors[index]
+        return floor.fixed + floor.packed_floor(placeable) - contribution
+
     podium = Podium()
     tried = 0
-    if any(placeable):
-        for facts in problem.candidates:
-            if problem.units_fit(facts, placeable):
-                tried += 1
-                scored = problem.scored(((facts.index, placeable),))
-                if scored is not None:
-                    podium.offer(scored)
+    for index in sorted(whole, key=lambda i: (least(i), i)):
+        runner_up = podium.runner_up
+        if runner_up is not None and least(index) > runner_up.score.objective + _MARGIN:
+            break  # this node and every later one rank below both
+        tried += 1
+        scored = problem.scored(((index, placeable),))
+        if scored is not None:
+            podium.offer(scored)
     best = podium.best
-    if best is None or best.score.parcels != 1 or not _packs(problem):
+    if best is None or best.score.parcels != 1:
         return OneNodeBound(podium, tried, False, False)
-    floor = _split_floor(problem, placeable, holders)
+    split = _split_floor(floors, placeable, holders) + problem.split_penalty - contribution
     runner_up = podium.runner_up
     return OneNodeBound(
         podium,
         tried,
-        best_proven=best.score.objective < floor - _MARGIN,
-        runner_up_proven=runner_up is not None and runner_up.score.objective < floor - _MARGIN,
+        best_proven=best.score.objective < split - _MARGIN,
+        runner_up_proven=runner_up is not None and runner_up.score.objective < split - _MARGIN,
+    )
+
+
+def _contribution(problem: Problem, placeable: Counts) -> float:
+    if not problem.margin:
+        return 0.0
+    return sum(
+        units * demand.contribution
+        for units, demand in zip(placeable, problem.demands, strict=True)
     )
 
 
@@ -89,21 +126,16 @@ def _packs(problem: Problem) -> bool:
     return problem.split_penalty >= 0 and not alone
 
 
-def _split_floor(problem: Problem, placeable: Counts, holders: list[list[int]]) -> float:
-    """The least objective of any plan placing ``placeable`` from two or more nodes: only
-    nodes holding some of the order can be among them."""
-    by_volume = uses_dimensional_weight(problem.demands)
-    floors: dict[int, CostFloor] = {}
-    for index in sorted({index for holding in holders for index in holding}):
-        floors[index] = cost_floor(problem.candidates[index], problem.pricer, by_volume)
+def _split_floor(
+    floors: Mapping[int, CostFloor], placeable: Counts, holders: list[list[int]]
+) -> float:
+    """The least cost of any plan placing ``placeable`` from two or more nodes (the split
+    penalty aside): only nodes holding some of the order can be among them."""
     fixed = sorted(floor.fixed for floor in floors.values())
     if len(fixed) < 2:
-        return float("inf")
-    bound = fixed[0] + fixed[1] + problem.split_penalty
+        return math.inf
+    bound = fixed[0] + fixed[1]
     for position, units in enumerate(placeable):
-        if not units:
-            continue
-        bound += units * min(floors[index].packed[position] for index in holders[position])
-        if problem.margin:
-            bound -= units * problem.demands[position].contribution
+        if units:
+            bound += units * min(floors[index].packed[position] for index in holders[position])
     return bound

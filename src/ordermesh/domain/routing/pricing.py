@@ -10,6 +10,7 @@ Prices are memoised per decision: the search asks for the same node contents man
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -111,6 +112,29 @@ class Pricer:
     _arrivals: dict[tuple[date, int], date] = field(default_factory=dict)
     _nodes: dict[tuple[int, tuple[int, ...]], NodeCost | None] = field(default_factory=dict)
     _alone: dict[tuple[int, str], ParcelCost | None] = field(default_factory=dict)
+    _rate_floors: dict[tuple[int, int], tuple[float, float]] = field(default_factory=dict)
+
+    def rate_floor(self, zone: int, allowed_transit_days: int) -> tuple[float, float]:
+        """The lowest base rate (with its late penalty) and the lowest rate per pound among
+        the services a parcel may take to ``zone`` with that many days left; infinite when
+        none may. What every node of that zone and those days shares in its cost floor."""
+        key = (zone, allowed_transit_days)
+        floor = self._rate_floors.get(key)
+        if floor is None:
+            constraints = self.rule_set.constraints
+            base = per_lb = math.inf
+            for service in self.network.services.values():
+                rate = service.rates.get(zone)
+                transit = service.transit_days.get(zone)
+                if rate is None or transit is None:
+                    continue
+                late = max(0, transit - allowed_transit_days)
+                if late and constraints.promise is PromiseMode.REQUIRED:
+                    continue
+                base = min(base, rate.base + late * constraints.late_penalty_per_day)
+                per_lb = min(per_lb, rate.per_lb)
+            floor = self._rate_floors[key] = (base, per_lb)
+        return floor
 
     def service(self, facts: NodeFacts, billable_lb: int) -> ServiceChoice | None:
         key = (facts.index, billable_lb)

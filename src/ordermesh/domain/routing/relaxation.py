@@ -22,7 +22,6 @@ from ordermesh.domain.cost import DIM_DIVISOR_IN3_PER_LB, GRAMS_PER_LB, KM_PER_M
 from ordermesh.domain.model import NodeType, Sku
 from ordermesh.domain.routing.demand import Demand
 from ordermesh.domain.routing.pricing import NodeFacts, Pricer
-from ordermesh.domain.routing.rules import PromiseMode
 
 _UNREACHABLE = float("inf")
 
@@ -58,21 +57,10 @@ def cost_floor(facts: NodeFacts, pricer: Pricer, by_volume: bool) -> CostFloor:
     constraints = rule_set.constraints
     node = facts.node
     separate = constraints.ship_alone and not facts.is_pickup
-    base = _UNREACHABLE
-    per_lb = _UNREACHABLE
     if facts.is_pickup:
         base = per_lb = 0.0
     else:
-        for service in network.services.values():
-            rate = service.rates.get(facts.zone)
-            transit = service.transit_days.get(facts.zone)
-            if rate is None or transit is None:
-                continue
-            late = max(0, transit - facts.allowed_transit_days)
-            if late and constraints.promise is PromiseMode.REQUIRED:
-                continue
-            base = min(base, rate.base + late * constraints.late_penalty_per_day)
-            per_lb = min(per_lb, rate.per_lb)
+        base, per_lb = pricer.rate_floor(facts.zone, facts.allowed_transit_days)
     co2e_per_lb = 0.0
     last_mile = 0.0
     if not facts.is_pickup:
