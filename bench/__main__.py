@@ -1,5 +1,6 @@
 """``python -m bench [--quick] [--cells ...] [--seeds N]``: run the routing benchmark;
-``python -m bench speed``: the decision-speed benchmark (bench/speed.py)."""
+``python -m bench speed``: the decision-speed benchmark (bench/speed.py);
+``python -m bench replay``: ``ordermesh simulate`` timed on 100,000 orders (bench/replay.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.relay import main as relay_main
 
         return relay_main((sys.argv[1:] if argv is None else argv)[1:])
+    if (sys.argv[1:] if argv is None else argv)[:1] == ["replay"]:  # ordermesh simulate, timed
+        from bench.replay import main as replay_main
+
+        return replay_main((sys.argv[1:] if argv is None else argv)[1:])
     if (sys.argv[1:] if argv is None else argv)[:1] == ["speed"]:  # decision speed
         from bench.speed import main as speed_main
 

@@ -24,7 +24,7 @@ from ordermesh.domain.network import Network
 from ordermesh.domain.order import Order
 from ordermesh.domain.promise import DEFAULT_CARRIER_CALENDAR, delivery_date, ship_date
 from ordermesh.scenario.network_generator import generate_network
-from ordermesh.scenario.orders import DEFAULT_START, generate_orders
+from ordermesh.scenario.orders import DEFAULT_START, OrderRow, generate_orders
 
 NODES = (10, 50, 200)
 DC_SHARES = (1.0, 0.1)
@@ -185,7 +185,18 @@ def checkout_promise(order: Order, network: Network) -> Order:
     return replace(order, promised_by=promised)
 
 
-def build(cell: Cell, seed: int, orders: int, days: int) -> Scenario:
+@dataclass(frozen=True, slots=True)
+class Draw:
+    """One seed of a cell as the files a user would have: the network document, the
+    starting stock, the scored order rows, and the forecast stream's rows."""
+
+    document: dict[str, Any]
+    stock: dict[tuple[str, str], int]
+    rows: list[OrderRow]
+    forecast_rows: list[OrderRow]
+
+
+def draw(cell: Cell, seed: int, orders: int, days: int) -> Draw:
     document = _document(cell, seed)
     forecast_rows = generate_orders(
         document, seed + FORECAST_SEED_OFFSET, orders=orders * FORECAST_HORIZON,
@@ -201,12 +212,18 @@ def build(cell: Cell, seed: int, orders: int, days: int) -> Scenario:
     else:
         for node in document["nodes"]:
             node.pop("capacity", None)
-    network = network_from_document(document)
     rows = generate_orders(
         document, seed, orders=orders, days=days, zipf_exponent=cell.zipf, bundle_share=0.0
     )
-    parsed = [checkout_promise(order, network) for order in _orders(rows, network)]
-    history = tuple(_orders(forecast_rows, network))
+    return Draw(document, stock, rows, forecast_rows)
+
+
+def build(cell: Cell, seed: int, orders: int, days: int) -> Scenario:
+    drawn = draw(cell, seed, orders, days)
+    network = network_from_document(drawn.document)
+    stock = drawn.stock
+    parsed = [checkout_promise(order, network) for order in _orders(drawn.rows, network)]
+    history = tuple(_orders(drawn.forecast_rows, network))
     return Scenario(
         cell, seed, network, stock, tuple(parsed), history, DEFAULT_START + timedelta(days=days)
     )
