@@ -47,9 +47,7 @@ class _OutOfBudget(Exception):
 def branch_and_bound(
     problem: Problem, seeds: Iterable[Scored], budget: int, exact_runner_up: bool = False
 ) -> SearchResult:
-    search = _BranchAndBound(problem, budget, exact_runner_up)
-    for seed in seeds:
-        search.podium.offer(seed)
+    search = _BranchAndBound(problem, budget, exact_runner_up, seeds)
     try:
         search.start()
     except _OutOfBudget:
@@ -58,12 +56,16 @@ def branch_and_bound(
 
 
 class _BranchAndBound:
-    def __init__(self, problem: Problem, budget: int, exact_runner_up: bool) -> None:
+    def __init__(
+        self, problem: Problem, budget: int, exact_runner_up: bool, seeds: Iterable[Scored]
+    ) -> None:
         self.problem = problem
         self.budget = budget
         self.exact_runner_up = exact_runner_up
         self.expansions = 0
         self.podium = Podium()
+        for seed in seeds:
+            self.podium.offer(seed)
         demands = problem.demands
         candidates = problem.candidates
         self.kits = [tuple((sku.id, per_unit) for sku, per_unit in d.kit) for d in demands]
@@ -106,6 +108,9 @@ class _BranchAndBound:
         self.per_unit = [
             [floor.packed[p] + floor.alone[p] for p in range(size)] for floor in self.floors
         ]
+        if not (separate and any(sku.ship_alone for d in demands for sku, _ in d.kit)):
+            # Every node used then ships a packed parcel and pays its fixed floor.
+            holders = self._without_dear_nodes(holders)
         self.packing = [
             not separate or any(not sku.ship_alone for sku, _ in demand.kit) for demand in demands
         ]
@@ -149,6 +154,55 @@ class _BranchAndBound:
             self.parcel_floor[step] = self.parcel_floor[step + 1] + (
                 (demand.quantity - missing) * self.alone_parcels[position]
             )
+
+    def _without_dear_nodes(self, holders: list[list[int]]) -> list[list[int]]:
+        """The holders, less the nodes no plan that beats the target can use.
+
+        When the target plan backorders no more than it must, a plan that beats it
+        places every placeable unit at no greater objective. Any such plan using node i
+        costs at least i's own floor for those units, if i holds them all; otherwise at
+        least i's fixed floor, another node's, each unit's least per-unit floor and the
+        split penalty. A node whose least is above the target is never opened. Plans on
+        the remaining nodes place every placeable unit, since the target does."""
+        target = self.podium.runner_up if self.exact_runner_up else self.podium.best
+        problem = self.problem
+        if target is None or problem.split_penalty < 0:
+            return holders
+        demands = problem.demands
+        placeable: list[int] = []
+        least_units = 0.0
+        for position, demand in enumerate(demands):
+            held = sum(self._static_capacity(index, position) for index in holders[position])
+            units = min(demand.quantity, held)
+            placeable.append(units)
+            if units:
+                least_units += units * min(self.per_unit[i][position] for i in holders[position])
+            if problem.margin:
+                least_units -= units * demand.contribution
+        backorders = sum(
+            (demand.quantity - units) * demand.sku_units
+            for demand, units in zip(demands, placeable, strict=True)
+        )
+        if target.score.backordered_units != backorders:
+            return holders
+        fixed = sorted((floor.fixed, index) for index, floor in enumerate(self.floors))
+        limit = target.score.objective + _TOLERANCE
+        useful: set[int] = set()
+        for index, floor in enumerate(self.floors):
+            other = next(f for f, i in fixed if i != index) if len(fixed) > 1 else _UNREACHABLE
+            least = floor.fixed + other + least_units + problem.split_penalty
+            if least > limit and all(
+                self._static_capacity(index, p) >= units for p, units in enumerate(placeable)
+            ):
+                alone = floor.fixed
+                for position, units in enumerate(placeable):
+                    alone += units * self.per_unit[index][position]
+                    if problem.margin:
+                        alone -= units * demands[position].contribution
+                least = min(least, alone)
+            if least <= limit:
+                useful.add(index)
+        return [[index for index in holding if index in useful] for holding in holders]
 
     def _prepare_shares(self, holders: list[list[int]]) -> None:
         """A node opened from step s on ships only demands placed from step s on, at most
