@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ordermesh.adapters.formats.inventory_csv import parse_inventory_csv
-from ordermesh.adapters.formats.network_document import load_network_file
+from ordermesh.adapters.formats.network_document import SAFE_LOADER, load_network_file
 from ordermesh.adapters.formats.orders_csv import parse_orders_csv
 from ordermesh.adapters.solver import highs_solvers
 from ordermesh.domain.errors import InvalidInput, NotFound, OrdermeshError, Problem
@@ -50,7 +50,7 @@ def _read(path: Path) -> bytes:
 
 def _rule_sets(path: Path, network: Network) -> tuple[RuleSet, ...]:
     try:
-        data: Any = yaml.safe_load(_read(path).decode("utf-8"))
+        data: Any = yaml.load(_read(path).decode("utf-8"), Loader=SAFE_LOADER)
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise InvalidInput(
             str(path), [Problem("", f"not a YAML or JSON document: {error}")]

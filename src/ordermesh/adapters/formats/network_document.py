@@ -223,6 +223,11 @@ class NetworkDoc(_Strict):
     rule_sets: list[dict[str, Any]] = []
 
 
+# libyaml's safe loader where PyYAML was built with it (its wheels are): the pure-Python one
+# takes seconds over a network of thousands of SKUs.
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse_network_text(data: bytes, source: str) -> dict[str, Any]:
     """Decode and parse YAML or JSON (YAML is a superset) into a mapping, or say where not."""
     try:
@@ -232,7 +237,7 @@ def parse_network_text(data: bytes, source: str) -> dict[str, Any]:
             source, [Problem(f"byte {error.start}", "is not valid UTF-8")]
         ) from None
     try:
-        loaded = yaml.safe_load(text)
+        loaded = yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
