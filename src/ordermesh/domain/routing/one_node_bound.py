@@ -9,6 +9,8 @@ single-node plan costs less than that, it is the optimum, and any other single-n
 under the bound is proven to be the runner-up. Plans that fill fewer units rank below it
 whatever they cost, since a router ships what it can.
 
+An order no candidate holds any of is settled too: waiting is the only plan it has.
+
 The bound needs every node used to pay its fixed parcel, which holds when every unit
 packs into the node's parcel; an order with ship-alone units is left to the search.
 """
@@ -66,7 +68,13 @@ def one_node_bound(problem: Problem) -> OneNodeBound:
     # A node shipping every placeable unit holds some of the first demand it can place.
     first = next((position for position, units in enumerate(placeable) if units), None)
     if first is None:
-        return nothing
+        # No candidate holds any of it: waiting for stock is the only plan there is.
+        podium = Podium()
+        waiting = problem.scored(())
+        if waiting is None:
+            return nothing
+        podium.offer(waiting)
+        return OneNodeBound(podium, 1, best_proven=True, runner_up_proven=True)
     candidates = problem.candidates
     whole = [i for i in holders[first] if problem.units_fit(candidates[i], placeable)]
     if not whole:

@@ -63,6 +63,19 @@ def test_a_split_penalty_lifts_the_bound_until_one_node_is_proven_best() -> None
     assert [shipment.node_id for shipment in decision.shipments] == ["RENO"]
 
 
+def test_an_order_no_node_holds_any_of_waits_without_a_search() -> None:
+    net = network([RENO_DC, NEWARK_DC], [KETTLE, MUG])
+    decision = route(order(line("KETTLE")), net, {("NEWARK", "MUG"): 5}, {})
+    search = decision.explanation.search
+    assert (search.strategy, search.exact, search.runner_up_proven) == (
+        "one_node_bound",
+        True,
+        True,
+    )
+    assert decision.shipments == ()
+    assert [(b.item, b.quantity) for b in decision.backordered] == [("KETTLE", 1)]
+
+
 def test_an_order_with_ship_alone_units_is_left_to_the_search() -> None:
     net = network([RENO_DC, NEWARK_DC], [BIKE, MUG])
     held = {(n, s): 5 for n in ("RENO", "NEWARK") for s in ("BIKE", "MUG")}
