@@ -7,9 +7,9 @@ Every problem is collected with the path of the bad field, e.g.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from ordermesh.domain.errors import InvalidNetwork, Problem
 from ordermesh.domain.model import NodeType
@@ -46,8 +46,6 @@ _CONSTRAINT_KEYS = {
 }
 _OBJECTIVE_WEIGHTS = ("split_penalty", "store_penalty", "co2e_price_per_kg", "capacity_penalty")
 _OBJECTIVE_KEYS = {"goal", *_OBJECTIVE_WEIGHTS}
-
-_Choice = TypeVar("_Choice", PromiseMode, Goal)
 
 
 @dataclass
@@ -119,12 +117,12 @@ class _Reader:
             return None
         return value
 
-    def choice(self, value: object, where: str, kind: type[_Choice]) -> _Choice | None:
-        options = [member.value for member in kind]
-        if not isinstance(value, str) or value not in options:
-            self.problem(where, f"must be one of {', '.join(options)}")
-            return None
-        return kind(value)
+    def choice(self, value: object, where: str, options: Iterable[str]) -> str | None:
+        listed = list(options)
+        if isinstance(value, str) and value in listed:
+            return value
+        self.problem(where, f"must be one of {', '.join(listed)}")
+        return None
 
 
 def _listed(keys: set[str]) -> str:
@@ -215,7 +213,7 @@ def _match(reader: _Reader, data: object, where: str, network: Network | None) -
 def _known(
     reader: _Reader, names: frozenset[str], known: Mapping[str, object], where: str, what: str
 ) -> None:
-    for name in sorted(names - known.keys()):
+    for name in sorted(name for name in names if name not in known):
         reader.problem(where, f"unknown {what} {name!r}")
 
 
@@ -282,7 +280,8 @@ def _constraints(reader: _Reader, data: object, where: str) -> Constraints:
         max_shipments = reader.integer(doc["max_shipments"], f"{where}.max_shipments", 1)
     promise = PromiseMode.REQUIRED
     if "promise" in doc:
-        promise = reader.choice(doc["promise"], f"{where}.promise", PromiseMode) or promise
+        chosen = reader.choice(doc["promise"], f"{where}.promise", PromiseMode)
+        promise = PromiseMode(chosen) if chosen is not None else promise
     late_penalty = 0.0
     if "late_penalty_per_day" in doc:
         late_penalty = (
@@ -311,7 +310,8 @@ def _objective(reader: _Reader, data: object, where: str) -> Objective:
     doc = reader.mapping(data, where, _OBJECTIVE_KEYS)
     goal = Goal.MIN_COST
     if "goal" in doc:
-        goal = reader.choice(doc["goal"], f"{where}.goal", Goal) or goal
+        picked = reader.choice(doc["goal"], f"{where}.goal", Goal)
+        goal = Goal(picked) if picked is not None else goal
     weights = dict.fromkeys(_OBJECTIVE_WEIGHTS, 0.0)
     for name in _OBJECTIVE_WEIGHTS:
         if name in doc:
