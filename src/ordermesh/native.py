@@ -79,9 +79,10 @@ def refuse_stale(package: Path = PACKAGE) -> None:
 def build() -> int:
     """Compile ``MODULES`` in place; the exit status of mypyc."""
     relative = [str(path.relative_to(SOURCE_ROOT)) for path in sources()]
-    # mypyc writes its C sources under build/ in its working directory (git ignores it).
     command = [sys.executable, "-m", "mypyc", *relative]
     status = subprocess.run(command, cwd=SOURCE_ROOT, check=False).returncode
+    # mypyc leaves its C sources and a setup.py under build/ in its working directory.
+    shutil.rmtree(SOURCE_ROOT / "build", ignore_errors=True)
     if status == 0:
         # A source change that compiles to the same C (a comment, formatting) leaves the
         # old module file in place, current but older than its source: mark it current.

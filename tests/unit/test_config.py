@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ordermesh.adapters.solver import highs_routing
+from ordermesh.adapters.solver import highs_routing, highs_solvers
 from ordermesh.adapters.solver.order_mip import DEFAULT_TIME_LIMIT_S
 from ordermesh.config import (
     DEFAULT_DATABASE_URL,
@@ -12,6 +12,7 @@ from ordermesh.config import (
     Settings,
 )
 from ordermesh.domain.errors import InvalidInput, Problem
+from ordermesh.domain.routing.search import default_strategy
 from ordermesh.services.ports import DEFAULT_ROUTING
 
 
@@ -53,3 +54,8 @@ def test_a_zero_time_limit_routes_without_the_solver() -> None:
     solving = highs_routing(DEFAULT_TIME_LIMIT_S)
     assert solving != DEFAULT_ROUTING
     assert solving.slow is not DEFAULT_ROUTING.slow
+
+
+def test_a_zero_time_limit_replays_without_the_per_order_solver() -> None:
+    assert highs_solvers(0.0).routing is default_strategy
+    assert highs_solvers(DEFAULT_TIME_LIMIT_S).routing is not default_strategy

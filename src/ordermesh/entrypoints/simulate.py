@@ -19,6 +19,7 @@ from ordermesh.adapters.formats.inventory_csv import parse_inventory_csv
 from ordermesh.adapters.formats.network_document import SAFE_LOADER, load_network_file
 from ordermesh.adapters.formats.orders_csv import parse_orders_csv
 from ordermesh.adapters.solver import highs_solvers
+from ordermesh.config import Settings
 from ordermesh.domain.errors import InvalidInput, NotFound, OrdermeshError, Problem
 from ordermesh.domain.network import Network
 from ordermesh.domain.routing import RuleSet, rule_sets_from_list
@@ -108,13 +109,15 @@ def simulate(
         err.print(f"[bold red]error:[/] unknown policy {policy!r}: use {', '.join(POLICIES)}")
         raise typer.Exit(2)
     try:
+        settings = Settings.from_environment()
         _, net = load_network_file(_read(network), str(network))
         rule_sets = _rule_sets(rules, net) if rules is not None else ()
         stock = _stock(inventory, net)
         parsed = parse_orders_csv(_read(orders), net, str(orders))
     except OrdermeshError as error:
         _fail(error, as_json)
-    decide = make_policy(policy, net, rule_sets, solvers=highs_solvers())
+    solvers = highs_solvers(settings.order_solver_time_limit_s)
+    decide = make_policy(policy, net, rule_sets, solvers=solvers)
     try:
         with (
             decisions.open("w", encoding="utf-8") as sink,

@@ -6,16 +6,19 @@ The domain states the problems and never imports ``highspy``; these adapters sol
 from ordermesh.adapters.solver.batch import solve_batch
 from ordermesh.adapters.solver.order_mip import DEFAULT_TIME_LIMIT_S, highs_strategy, solves
 from ordermesh.adapters.solver.shadow_prices import supply_prices, transport_cost
+from ordermesh.domain.routing.search import default_strategy
 from ordermesh.services.ports import Routing
 from ordermesh.services.simulation import PolicySolvers
 
 
-def highs_solvers() -> PolicySolvers:
-    """The solvers ``make_policy`` needs for ``ordermesh-shadow`` and ``ordermesh-batch``."""
+def highs_solvers(time_limit: float = DEFAULT_TIME_LIMIT_S) -> PolicySolvers:
+    """The solvers ``make_policy`` needs for ``ordermesh-shadow`` and ``ordermesh-batch``,
+    and the per-order solve under ``time_limit`` seconds (zero or less: none, as in
+    ``highs_routing``)."""
     return PolicySolvers(
         shadow=supply_prices,
         batch=solve_batch,
-        routing=highs_strategy(),
+        routing=highs_strategy(time_limit) if time_limit > 0 else default_strategy,
         transport=transport_cost,
     )
 
