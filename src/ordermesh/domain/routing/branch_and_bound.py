@@ -94,9 +94,7 @@ class _BranchAndBound:
         problem = self.problem
         demands = problem.demands
         size = len(demands)
-        separate = problem.pricer.rule_set.constraints.ship_alone and not any(
-            facts.is_pickup for facts in problem.candidates
-        )
+        separate = problem.separates_ship_alone
         holders: list[list[int]] = [
             [
                 facts.index
@@ -105,23 +103,26 @@ class _BranchAndBound:
             ]
             for position in range(size)
         ]
+        # Units of each demand no candidate could ship. Dropping dear nodes below leaves
+        # it as it is: they are dropped only when the nodes kept can place every unit.
+        self.unplaceable: list[int] = [
+            max(0, demand.quantity - sum(self._static_capacity(i, p) for i in holders[p]))
+            for p, demand in enumerate(demands)
+        ]
         self.per_unit = [
             [floor.packed[p] + floor.alone[p] for p in range(size)] for floor in self.floors
         ]
-        if not (separate and any(sku.ship_alone for d in demands for sku, _ in d.kit)):
+        if not problem.has_alone_parcels:
             # Every node used then ships a packed parcel and pays its fixed floor.
             holders = self._without_dear_nodes(holders)
         self.packing = [
             not separate or any(not sku.ship_alone for sku, _ in demand.kit) for demand in demands
         ]
-        self.unplaceable: list[int] = []  # units of each demand no candidate could ship
         self.alone_parcels: list[int] = []  # parcels of its own one unit needs
         self.value: list[float] = []  # contribution of a unit, under the margin goal
         self.least_unit: list[float] = []  # least per-unit floor at any node holding it
         for position, demand in enumerate(demands):
             indices = holders[position]
-            reachable = sum(self._static_capacity(index, position) for index in indices)
-            self.unplaceable.append(max(0, demand.quantity - reachable))
             alone = sum(k for sku, k in demand.kit if sku.ship_alone) if separate else 0
             self.alone_parcels.append(alone)
             self.value.append(demand.contribution if problem.margin else 0.0)
@@ -172,8 +173,7 @@ class _BranchAndBound:
         placeable: list[int] = []
         least_units = 0.0
         for position, demand in enumerate(demands):
-            held = sum(self._static_capacity(index, position) for index in holders[position])
-            units = min(demand.quantity, held)
+            units = demand.quantity - self.unplaceable[position]
             placeable.append(units)
             if units:
                 least_units += units * min(self.per_unit[i][position] for i in holders[position])

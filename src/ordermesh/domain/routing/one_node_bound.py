@@ -127,11 +127,7 @@ def _contribution(problem: Problem, placeable: Counts) -> float:
 def _packs(problem: Problem) -> bool:
     """Whether every unit packs into its node's parcel (no ship-alone parcels), and the
     split penalty, which the bound counts once, cannot lower an objective."""
-    separate = problem.pricer.rule_set.constraints.ship_alone and not any(
-        facts.is_pickup for facts in problem.candidates
-    )
-    alone = separate and any(sku.ship_alone for demand in problem.demands for sku, _ in demand.kit)
-    return problem.split_penalty >= 0 and not alone
+    return problem.split_penalty >= 0 and not problem.has_alone_parcels
 
 
 def _split_floor(

@@ -69,6 +69,21 @@ class Problem:
     def empty_counts(self) -> Counts:
         return (0,) * len(self.demands)
 
+    @property
+    def separates_ship_alone(self) -> bool:
+        """Ship-alone SKUs travel in parcels of their own: the rule set says so and the
+        order is not picked up (pickup is the order's, so every candidate agrees)."""
+        return self.pricer.rule_set.constraints.ship_alone and not any(
+            facts.is_pickup for facts in self.candidates
+        )
+
+    @property
+    def has_alone_parcels(self) -> bool:
+        """Whether some unit of the order travels in a parcel of its own."""
+        return self.separates_ship_alone and any(
+            sku.ship_alone for demand in self.demands for sku, _ in demand.kit
+        )
+
     def units_fit(self, facts: NodeFacts, counts: Counts) -> bool:
         needed: dict[str, int] = {}
         for demand, count in zip(self.demands, counts, strict=True):
