@@ -138,11 +138,11 @@ class PolicyDecision:
 
     @property
     def shipping(self) -> float:
-        return sum(s.shipping for s in self.shipments)
+        return sum((s.shipping for s in self.shipments), 0.0)
 
     @property
     def handling(self) -> float:
-        return sum(s.handling for s in self.shipments)
+        return sum((s.handling for s in self.shipments), 0.0)
 
     @property
     def cost(self) -> float:

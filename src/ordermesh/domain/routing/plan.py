@@ -85,12 +85,12 @@ class Plan:
 
     @property
     def delivered_cost(self) -> float:
-        return sum(shipment.cost for shipment in self.shipments)
+        return sum((shipment.cost for shipment in self.shipments), 0.0)
 
     @property
     def penalties(self) -> float:
-        return sum(shipment.penalties.total for shipment in self.shipments)
+        return sum((shipment.penalties.total for shipment in self.shipments), 0.0)
 
     @property
     def co2e_g(self) -> float:
-        return sum(shipment.co2e_g for shipment in self.shipments)
+        return sum((shipment.co2e_g for shipment in self.shipments), 0.0)

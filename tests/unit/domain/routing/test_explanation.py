@@ -172,3 +172,12 @@ def _assert_plain(value: object) -> None:
             _assert_plain(item)
     else:
         assert value is None or isinstance(value, str | int | float | bool)
+
+
+def test_a_plan_that_ships_nothing_reports_its_costs_as_decimals() -> None:
+    # Nothing holds the kettle: the plan is to wait. Its costs are still the schema's
+    # floats (0.0, not 0), whether the routing core runs compiled or not.
+    net = network([node("RENO", RENO)], [KETTLE])
+    document: Any = route(order(line("KETTLE")), net, {}, {}).explanation.to_json_dict()
+    chosen = document["chosen"]
+    assert [type(chosen[key]) for key in ("cost", "penalties", "co2e_g")] == [float] * 3
