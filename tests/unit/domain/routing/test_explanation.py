@@ -10,23 +10,21 @@ import pytest
 from builders import (
     BOSTON,
     CHICAGO,
+    KETTLE,
+    MUG,
     NEWARK,
     PHILADELPHIA,
     RENO,
+    TOASTER,
     line,
     network,
     node,
     order,
-    sku,
 )
 
 from ordermesh.domain.model import NodeType
 from ordermesh.domain.routing import Constraints, FilterSettings, RuleSet, route
 from ordermesh.domain.routing.explain import LostBy, NodeStatus
-
-KETTLE = sku("KETTLE", weight_lb=4.0)
-TOASTER = sku("TOASTER", weight_lb=4.0)
-MUG = sku("MUG", weight_lb=1.0)
 
 
 def test_the_explanation_names_the_filter_that_removed_each_node() -> None:
