@@ -23,11 +23,44 @@ class OrderLine:
 
 
 @dataclass(frozen=True, slots=True)
+class Recipient:
+    """Who receives the parcel and the street address a carrier label needs. Personal data:
+    routing never reads it (postal code and country live in ``ShipTo.location``), and a
+    redacted order keeps none of it. Every field is optional: a channel sends what it has."""
+
+    name: str | None = None
+    company: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    region: str | None = None  # state or province code
+    phone: str | None = None
+    email: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(
+            (
+                self.name,
+                self.company,
+                self.address1,
+                self.address2,
+                self.city,
+                self.region,
+                self.phone,
+                self.email,
+            )
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class ShipTo:
-    """Where the parcel goes, or, with ``pickup_node``, where the customer collects it."""
+    """Where the parcel goes, or, with ``pickup_node``, where the customer collects it;
+    ``recipient`` is who and the street address, when the channel sent them."""
 
     location: Location
     pickup_node: str | None = None
+    recipient: Recipient | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
