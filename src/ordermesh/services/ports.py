@@ -404,6 +404,54 @@ class ApiKeyRepository(Protocol):
     def all(self) -> list[ApiKey]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class ConsoleSession:
+    """A browser signed in to the console with an API key; the cookie holds a random token
+    whose SHA-256 is ``token_hash``. It acts with the role of its key, and ends at sign-out,
+    at ``expires_at``, or when its key is revoked."""
+
+    token_hash: str
+    key_id: str
+    role: str
+    csrf_token: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class ConsoleSessionRepository(Protocol):
+    def add(
+        self, token_hash: str, key_id: str, csrf_token: str, at: datetime, expires_at: datetime
+    ) -> None: ...
+
+    def active(self, token_hash: str, at: datetime) -> ConsoleSession | None:
+        """The session if it is not ended, not expired and its key not revoked."""
+        ...
+
+    def end(self, token_hash: str, at: datetime) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCounts:
+    """Orders created in a period, counted by what became of them."""
+
+    orders_by_status: Mapping[str, int]
+    requests_by_status: Mapping[str, int]  # the fulfillment requests of those orders
+    split_orders: int  # orders shipped (or shipping) from more than one request
+    backordered_units: int  # units of those orders still waiting for stock
+    units_ordered: int
+    units_cancelled: int
+
+    @property
+    def orders(self) -> int:
+        return sum(self.orders_by_status.values())
+
+
+class OrderStatistics(Protocol):
+    def counts(self, since: datetime | None, channel: str | None = None) -> OrderCounts:
+        """Orders created at or after ``since`` (all when None), of one channel or all."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything done through it commits together or not at all."""
 
@@ -413,6 +461,8 @@ class UnitOfWork(Protocol):
     reservations: ReservationLedger
     events: EventOutbox
     api_keys: ApiKeyRepository
+    console_sessions: ConsoleSessionRepository
+    statistics: OrderStatistics
 
     def __enter__(self) -> Self: ...
 

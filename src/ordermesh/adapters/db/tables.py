@@ -290,5 +290,17 @@ api_keys = sa.Table(
     sa.Column("revoked_at", UtcDateTime(), nullable=True),
 )
 
+# A console sign-in: only the SHA-256 of the cookie's token is stored, like API keys.
+console_sessions = sa.Table(
+    "console_sessions",
+    metadata,
+    sa.Column("token_hash", sa.Text, primary_key=True),
+    sa.Column("key_id", sa.Text, sa.ForeignKey("api_keys.id"), nullable=False, index=True),
+    sa.Column("csrf_token", sa.Text, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Column("ended_at", UtcDateTime(), nullable=True),
+)
+
 from ordermesh.adapters.db import delivery_tables as _delivery_tables  # noqa: E402, F401
 from ordermesh.adapters.db import partner_tables as _partner_tables  # noqa: E402, F401

@@ -7,20 +7,24 @@ from typing import Self
 
 import sqlalchemy as sa
 
+from ordermesh.adapters.db.console_sessions import SqlConsoleSessionRepository
 from ordermesh.adapters.db.order_repository import (
     SqlApiKeyRepository,
     SqlEventOutbox,
     SqlOrderRepository,
     SqlReservationLedger,
 )
+from ordermesh.adapters.db.order_statistics import SqlOrderStatistics
 from ordermesh.adapters.db.repositories import SqlInventoryRepository, SqlNetworkRepository
 from ordermesh.domain.errors import ConcurrentUpdate
 from ordermesh.services.ports import (
     ApiKeyRepository,
+    ConsoleSessionRepository,
     EventOutbox,
     InventoryRepository,
     NetworkRepository,
     OrderRepository,
+    OrderStatistics,
     ReservationLedger,
     UnitOfWork,
 )
@@ -49,6 +53,8 @@ class SqlUnitOfWork:
     reservations: ReservationLedger
     events: EventOutbox
     api_keys: ApiKeyRepository
+    console_sessions: ConsoleSessionRepository
+    statistics: OrderStatistics
 
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
@@ -92,6 +98,8 @@ def bind_repositories(uow: UnitOfWork, connection: sa.Connection) -> None:
     uow.reservations = SqlReservationLedger(connection)
     uow.events = SqlEventOutbox(connection)
     uow.api_keys = SqlApiKeyRepository(connection)
+    uow.console_sessions = SqlConsoleSessionRepository(connection)
+    uow.statistics = SqlOrderStatistics(connection)
 
 
 def close_transaction(connection: sa.Connection, error: BaseException | None) -> None:

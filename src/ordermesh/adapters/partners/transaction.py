@@ -34,10 +34,12 @@ from ordermesh.services.partner_ports import (
 )
 from ordermesh.services.ports import (
     ApiKeyRepository,
+    ConsoleSessionRepository,
     EventOutbox,
     InventoryRepository,
     NetworkRepository,
     OrderRepository,
+    OrderStatistics,
     ReservationLedger,
     UnitOfWork,
 )
@@ -53,6 +55,8 @@ class SavepointUnitOfWork:
     reservations: ReservationLedger
     events: EventOutbox
     api_keys: ApiKeyRepository
+    console_sessions: ConsoleSessionRepository
+    statistics: OrderStatistics
 
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection
