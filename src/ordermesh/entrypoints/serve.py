@@ -35,7 +35,9 @@ def serve(
     url = application.settings.database_url
     application.close()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    out.print(f"ordermesh console on http://{shown}:{port}/  (API docs: http://{shown}:{port}/docs)")
+    out.print(
+        f"ordermesh console on http://{shown}:{port}/  (API docs: http://{shown}:{port}/docs)"
+    )
     out.print(f"database: {url}; workers: {workers}")
     metrics_dir: str | None = None
     if workers > 1 and not os.environ.get(MULTIPROC_ENV):

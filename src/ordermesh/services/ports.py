@@ -65,6 +65,10 @@ class NetworkRepository(Protocol):
 
     def current(self) -> NetworkVersion | None: ...
 
+    def current_document(self) -> Mapping[str, Any] | None:
+        """The document the current version was loaded from, as stored."""
+        ...
+
 
 class InventoryRepository(Protocol):
     def positions(
@@ -452,6 +456,38 @@ class OrderStatistics(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ReplayJob:
+    """A replay of stored orders under a draft, run in the background (services.replays)."""
+
+    id: str
+    status: str  # queued, running, done, failed
+    parameters: Mapping[str, JsonValue]
+    done: int  # orders replayed so far, over both runs
+    total: int
+    result: Mapping[str, JsonValue] | None
+    error: str | None
+    requested_by: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class ReplayJobRepository(Protocol):
+    def add(self, parameters: Mapping[str, JsonValue], requested_by: str, at: datetime) -> str: ...
+
+    def get(self, job_id: str) -> ReplayJob | None: ...
+
+    def progress(self, job_id: str, done: int, total: int) -> None: ...
+
+    def finish(
+        self,
+        job_id: str,
+        at: datetime,
+        result: Mapping[str, JsonValue] | None,
+        error: str | None,
+    ) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything done through it commits together or not at all."""
 
@@ -463,6 +499,7 @@ class UnitOfWork(Protocol):
     api_keys: ApiKeyRepository
     console_sessions: ConsoleSessionRepository
     statistics: OrderStatistics
+    replays: ReplayJobRepository
 
     def __enter__(self) -> Self: ...
 

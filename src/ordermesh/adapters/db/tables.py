@@ -302,5 +302,22 @@ console_sessions = sa.Table(
     sa.Column("ended_at", UtcDateTime(), nullable=True),
 )
 
+# Replays of stored orders under a draft rule set, run in the background; progress is
+# written as it goes so any server process can answer for it.
+replay_jobs = sa.Table(
+    "replay_jobs",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("parameters", sa.JSON, nullable=False),
+    sa.Column("done", sa.Integer, nullable=False),
+    sa.Column("total", sa.Integer, nullable=False),
+    sa.Column("result", sa.JSON, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("requested_by", sa.Text, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("finished_at", UtcDateTime(), nullable=True),
+)
+
 from ordermesh.adapters.db import delivery_tables as _delivery_tables  # noqa: E402, F401
 from ordermesh.adapters.db import partner_tables as _partner_tables  # noqa: E402, F401

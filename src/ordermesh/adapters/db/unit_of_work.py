@@ -15,6 +15,7 @@ from ordermesh.adapters.db.order_repository import (
     SqlReservationLedger,
 )
 from ordermesh.adapters.db.order_statistics import SqlOrderStatistics
+from ordermesh.adapters.db.replay_jobs import SqlReplayJobRepository
 from ordermesh.adapters.db.repositories import SqlInventoryRepository, SqlNetworkRepository
 from ordermesh.domain.errors import ConcurrentUpdate
 from ordermesh.services.ports import (
@@ -25,6 +26,7 @@ from ordermesh.services.ports import (
     NetworkRepository,
     OrderRepository,
     OrderStatistics,
+    ReplayJobRepository,
     ReservationLedger,
     UnitOfWork,
 )
@@ -55,6 +57,7 @@ class SqlUnitOfWork:
     api_keys: ApiKeyRepository
     console_sessions: ConsoleSessionRepository
     statistics: OrderStatistics
+    replays: ReplayJobRepository
 
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
@@ -100,6 +103,7 @@ def bind_repositories(uow: UnitOfWork, connection: sa.Connection) -> None:
     uow.api_keys = SqlApiKeyRepository(connection)
     uow.console_sessions = SqlConsoleSessionRepository(connection)
     uow.statistics = SqlOrderStatistics(connection)
+    uow.replays = SqlReplayJobRepository(connection)
 
 
 def close_transaction(connection: sa.Connection, error: BaseException | None) -> None:

@@ -40,6 +40,7 @@ from ordermesh.services.ports import (
     NetworkRepository,
     OrderRepository,
     OrderStatistics,
+    ReplayJobRepository,
     ReservationLedger,
     UnitOfWork,
 )
@@ -57,6 +58,7 @@ class SavepointUnitOfWork:
     api_keys: ApiKeyRepository
     console_sessions: ConsoleSessionRepository
     statistics: OrderStatistics
+    replays: ReplayJobRepository
 
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection

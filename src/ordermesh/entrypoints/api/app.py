@@ -32,6 +32,7 @@ from ordermesh.entrypoints.api.routes import (
     network,
     orders,
     overview,
+    replays,
     shopify,
     webhooks,
 )
@@ -90,6 +91,7 @@ def create_app(
         events,
         keys,
         overview,
+        replays,
     ):
         app.include_router(module.router)
     for module in (webhooks, shopify):

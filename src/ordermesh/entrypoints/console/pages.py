@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Mapping
+from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -18,11 +19,12 @@ from fastapi.templating import Jinja2Templates
 
 from ordermesh.domain.errors import InvalidInput, OrdermeshError, Problem
 from ordermesh.domain.lifecycle import OrderStatus, RejectReason, RequestStatus
+from ordermesh.entrypoints import rule_drafts
 from ordermesh.entrypoints.api.errors import ApiError
 from ordermesh.entrypoints.console import session as sessions
 from ordermesh.entrypoints.console.map_view import network_map
 from ordermesh.entrypoints.console.session import FormViewerDep, Viewer, ViewerDep, application
-from ordermesh.services import console_sessions
+from ordermesh.services import console_sessions, replays
 from ordermesh.services import fulfillment as fulfillment_service
 from ordermesh.services import inventory as inventory_service
 from ordermesh.services import network as network_service
@@ -498,3 +500,92 @@ def inventory_page(
         problem=problem,
         csv_query=urlencode({"sku": sku, "channel": channel, "format": "csv"}),
     )
+
+
+# -- rules: read, draft, replay on history, publish ---------------------------------------------
+
+
+@router.get("/rules", response_class=HTMLResponse, response_model=None)
+def rules_page(request: Request, viewer: ViewerDep) -> Response:
+    viewer.caller.allow()
+    app = application(request)
+    live = rule_drafts.live_draft(app)
+    return render(
+        request,
+        viewer,
+        "rules.html",
+        live=live,
+        draft=live,
+        days=7,
+        rule_sets=network_service.current_network(app.uow()).network.rule_sets,
+        problems=[],
+    )
+
+
+@router.post("/rules/replay", response_class=HTMLResponse, response_model=None)
+def replay_draft(
+    request: Request,
+    viewer: FormViewerDep,
+    draft: Annotated[str, Form(max_length=200_000)],
+    days: Annotated[int, Form(ge=1, le=366)] = 7,
+) -> Response:
+    """Check the draft; with problems, show them beside the editor; else start the replay."""
+    viewer.caller.allow()
+    app = application(request)
+    try:
+        parsed = rule_drafts.parse_draft(draft)
+        since = app.clock.now() - timedelta(days=days)
+        job_id = rule_drafts.start_replay(app, parsed, since, None, f"console:{viewer.caller.role}")
+    except InvalidInput as error:
+        return render(
+            request,
+            viewer,
+            "rules.html",
+            status_code=422,
+            live=rule_drafts.live_draft(app),
+            draft=draft,
+            days=days,
+            rule_sets=network_service.current_network(app.uow()).network.rule_sets,
+            problems=list(error.problems),
+        )
+    return RedirectResponse(f"/rules/replays/{job_id}", status_code=303)
+
+
+@router.get("/rules/replays/{job_id}", response_class=HTMLResponse, response_model=None)
+def replay_page(request: Request, viewer: ViewerDep, job_id: str) -> Response:
+    viewer.caller.allow()
+    job = replays.get_job(application(request).uow(), job_id)
+    template = "replay_status.html" if request.headers.get("HX-Request") else "replay.html"
+    return render(request, viewer, template, job=job, kpi_rows=REPLAY_KPIS)
+
+
+@router.post("/rules/replays/{job_id}/publish")
+def publish_draft(request: Request, viewer: FormViewerDep, job_id: str) -> RedirectResponse:
+    viewer.caller.allow()
+    app = application(request)
+    job = replays.get_job(app.uow(), job_id)
+    draft = job.parameters.get("draft")
+    if job.status != "done" or not isinstance(draft, dict):
+        return back(f"/rules/replays/{job_id}", error="Only a finished replay can be published.")
+    try:
+        version, created = rule_drafts.publish(app, draft)
+    except OrdermeshError as error:
+        return back(f"/rules/replays/{job_id}", error=_message(error))
+    message = (
+        f"Published as network version {version}."
+        if created
+        else f"The draft is what network version {version} already holds."
+    )
+    return back("/rules", notice=message)
+
+
+REPLAY_KPIS = (
+    ("Cost per order", "cost_per_order", "money"),
+    ("Shipping per order", "shipping_per_order", "money"),
+    ("Handling per order", "handling_per_order", "money"),
+    ("Split rate", "split_rate", "share"),
+    ("Unit fill rate", "fill_rate", "share"),
+    ("Promise hit rate", "promise_hit_rate", "share"),
+    ("CO2e per order (kg)", "co2e_kg_per_order", "number"),
+    ("Shipments per order", "shipments_per_order", "number"),
+)

@@ -1,4 +1,5 @@
-"""Console sign-ins: a session per browser, bound to the API key it signed in with.
+"""Console sign-ins (a session per browser, bound to the API key it signed in with), and
+replays of stored orders under a draft rule set run in the background.
 
 Revision ID: 0011
 Revises: 0005
@@ -33,8 +34,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("token_hash", name="pk_console_sessions"),
     )
     op.create_index("ix_console_sessions_key_id", "console_sessions", ["key_id"])
+    op.create_table(
+        "replay_jobs",
+        sa.Column("id", sa.Text(), nullable=False),
+        sa.Column("status", sa.Text(), nullable=False),
+        sa.Column("parameters", sa.JSON(), nullable=False),
+        sa.Column("done", sa.Integer(), nullable=False),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("result", sa.JSON(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("requested_by", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_replay_jobs"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("replay_jobs")
     op.drop_index("ix_console_sessions_key_id", table_name="console_sessions")
     op.drop_table("console_sessions")
