@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -348,3 +349,44 @@ def test_a_draft_is_replayed_on_history_compared_and_published(
     assert page.get_by_role("status").inner_text() == f"Published as network version {version + 1}."
     assert "no-warehouses" in page.get_by_test_id("live-rule-sets").inner_text()
     watched.shot("rules")
+
+
+def test_stock_received_from_the_console_resolves_a_backorder_in_the_exceptions_queue(
+    console: Console, watched: Watched
+) -> None:
+    chair = "OFFICECHAIR-GREY-0345"  # the demo holds it at DS-LA alone
+    with _api(console) as admin:
+        counted = admin.post(
+            "/v1/nodes/DS-LA/inventory/snapshot", json={"lines": [{"sku": chair, "on_hand": 1}]}
+        )
+        assert counted.status_code == 200, counted.text
+    with _api(console, "channel:web") as web:
+        placed = web.post(
+            "/v1/orders",
+            json={
+                "channel": "web",
+                "external_id": f"chairs-{uuid.uuid4().hex[:8]}",
+                "ship_to": {"postal_code": "90012", "country": "US"},
+                "lines": [{"sku": chair, "quantity": 3}],
+            },
+        )
+    assert placed.status_code == 201, placed.text
+    order_id = placed.json()["id"]
+    assert placed.json()["status"] == "partially_backordered"
+    watched.sign_in(console.keys["admin"])
+    page = watched.page
+    page.goto("/exceptions")
+    assert order_id in page.get_by_test_id("backorders").inner_text()
+    watched.shot("exceptions")
+    page.goto(f"/inventory?sku={chair}")
+    page.get_by_label("Node").select_option("DS-LA")
+    page.get_by_label("Units (+ or -)").fill("5")
+    page.get_by_label("Reason").select_option("receipt")
+    page.get_by_role("button", name="Adjust").click()
+    page.wait_for_load_state()
+    assert not page.get_by_role("alert").count(), page.get_by_role("alert").all_inner_texts()
+    assert page.get_by_role("status").inner_text() == f"DS-LA: +5 x {chair} (receipt)."
+    page.goto("/exceptions")
+    assert order_id not in page.get_by_test_id("backorders").inner_text()
+    with _api(console) as admin:
+        assert admin.get(f"/v1/orders/{order_id}").json()["status"] == "routed"

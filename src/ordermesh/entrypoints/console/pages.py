@@ -18,17 +18,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from ordermesh.domain.errors import InvalidInput, OrdermeshError, Problem
+from ordermesh.domain.inventory import AdjustmentReason
 from ordermesh.domain.lifecycle import OrderStatus, RejectReason, RequestStatus
 from ordermesh.entrypoints import rule_drafts
 from ordermesh.entrypoints.api.errors import ApiError
 from ordermesh.entrypoints.console import session as sessions
 from ordermesh.entrypoints.console.map_view import network_map
 from ordermesh.entrypoints.console.session import FormViewerDep, Viewer, ViewerDep, application
-from ordermesh.services import console_sessions, replays
+from ordermesh.services import console_sessions, events_delivery, replays
 from ordermesh.services import fulfillment as fulfillment_service
 from ordermesh.services import inventory as inventory_service
 from ordermesh.services import network as network_service
 from ordermesh.services import orders as order_service
+from ordermesh.services.exception_queue import exception_queue
 from ordermesh.services.overview import PERIODS, overview
 
 router = APIRouter(include_in_schema=False)
@@ -54,7 +56,8 @@ def render(
 
 def back(path: str, **message: str) -> RedirectResponse:
     query = urlencode({k: v for k, v in message.items() if v})
-    return RedirectResponse(f"{path}?{query}" if query else path, status_code=303)
+    joint = "&" if "?" in path else "?"
+    return RedirectResponse(f"{path}{joint}{query}" if query else path, status_code=303)
 
 
 def act(path: str, action: Callable[[], object], done: str) -> RedirectResponse:
@@ -499,6 +502,12 @@ def inventory_page(
         found=found,
         problem=problem,
         csv_query=urlencode({"sku": sku, "channel": channel, "format": "csv"}),
+        reasons=[str(r) for r in AdjustmentReason],
+        nodes=sorted(network_service.current_network(app.uow()).network.nodes)
+        if viewer.caller.is_admin
+        else [str(viewer.caller.scope)]
+        if viewer.caller.kind == "node"
+        else [],
     )
 
 
@@ -589,3 +598,66 @@ REPLAY_KPIS = (
     ("CO2e per order (kg)", "co2e_kg_per_order", "number"),
     ("Shipments per order", "shipments_per_order", "number"),
 )
+
+
+# -- exceptions ----------------------------------------------------------------------------------
+
+
+@router.get("/exceptions", response_class=HTMLResponse, response_model=None)
+def exceptions_page(request: Request, viewer: ViewerDep) -> Response:
+    viewer.caller.allow()
+    app = application(request)
+    queue = exception_queue(app.uow(), app.deliveries())
+    return render(request, viewer, "exceptions.html", queue=queue)
+
+
+@router.post("/exceptions/dead-letters/{dead_letter_id}/replay")
+def replay_dead_letter(
+    request: Request, viewer: FormViewerDep, dead_letter_id: int
+) -> RedirectResponse:
+    viewer.caller.allow()
+    app = application(request)
+    return act(
+        "/exceptions",
+        lambda: events_delivery.replay_dead_letter(app.deliveries(), dead_letter_id, app.clock),
+        f"Dead letter {dead_letter_id} queued for delivery again.",
+    )
+
+
+@router.post("/inventory/adjust")
+def adjust_inventory(
+    request: Request,
+    viewer: FormViewerDep,
+    node: Annotated[str, Form(max_length=100)],
+    sku: Annotated[str, Form(max_length=100)],
+    delta: Annotated[str, Form(max_length=12)],
+    reason: Annotated[str, Form(max_length=40)],
+) -> RedirectResponse:
+    """Add ``delta`` to on hand at ``node`` (a node key: its own node only), with a reason."""
+    app = application(request)
+    path = f"/inventory?{urlencode({'sku': sku})}"
+    problems = []
+    if reason not in set(AdjustmentReason):
+        problems.append(Problem("reason", f"must be one of {', '.join(AdjustmentReason)}"))
+    try:
+        units = int(delta)
+    except ValueError:
+        problems.append(Problem("delta", f"{delta!r} is not a whole number"))
+        units = 0
+    if problems:
+        return back(path, error=_message(InvalidInput("adjustment", problems)))
+
+    def run() -> None:
+        viewer.caller.allow("node").for_node(node)
+        inventory_service.adjust(
+            app.uow(),
+            node.strip(),
+            sku.strip(),
+            units,
+            AdjustmentReason(reason),
+            f"console:{viewer.caller.role}",
+            app.clock,
+            routing=app.routing,
+        )
+
+    return act(path, run, f"{node}: {units:+d} x {sku} ({reason}).")
