@@ -6,6 +6,11 @@ STAMP := $(VENV)/.installed-dev
 
 .PHONY: run test lint typecheck clean bench native pure
 
+# The browser tests drive Debian's Chromium (docs/console.md); installed once, as root or
+# through sudo, from Debian's own packages.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -29,12 +34,16 @@ pure:
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-# Load the demo (once), then replace make with the API server: it prints the URL of the API
-# and of its docs, and on first run an admin key (`ordermesh keys create` makes more).
+# Load the demo (once), then run the API with the console and a worker beside it (partner
+# files, event relay, webhooks; NATS only when ORDERMESH_NATS_URL is set). Ctrl-C stops both.
+# On first run it prints an admin key (`ordermesh keys create` makes more): sign in with it.
 run: native
 	$(BIN)/ordermesh demo
 	$(BIN)/ordermesh keys create --role admin --label "make run" --if-none
-	exec $(BIN)/ordermesh serve --host $(HOST) --port $(PORT)
+	@echo "console: http://$(HOST):$(PORT)/   API: http://$(HOST):$(PORT)/v1   docs: http://$(HOST):$(PORT)/docs"
+	$(BIN)/ordermesh worker --log-level warning & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+		$(BIN)/ordermesh serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests $(wildcard bench)
@@ -44,7 +53,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck native
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
+test: lint typecheck native $(CHROMIUM)
 	$(BIN)/pytest -q
 
 bench: native

@@ -14,9 +14,11 @@ from ordermesh.adapters.clock import SystemClock
 from ordermesh.adapters.db.engine import create_engine
 from ordermesh.adapters.db.migrate import upgrade
 from ordermesh.adapters.db.unit_of_work import SqlUnitOfWork
+from ordermesh.adapters.events.store import SqlDeliveryStore
 from ordermesh.adapters.partners import partner_ports
 from ordermesh.adapters.solver import highs_routing
 from ordermesh.config import Settings
+from ordermesh.services.events_delivery import DeliveryStore
 from ordermesh.services.partner_ports import PartnerPorts
 from ordermesh.services.ports import Clock, Routing, UnitOfWork
 
@@ -29,6 +31,7 @@ class Application:
     clock: Clock
     partners: PartnerPorts  # file transport to csv and x12 partners
     routing: Routing  # how every service that routes searches an order's plan
+    deliveries: Callable[[], DeliveryStore]  # webhook subscribers, deliveries, dead letters
 
     def close(self) -> None:
         self.engine.dispose()
@@ -47,4 +50,5 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = True) -> Appl
         clock=SystemClock(),
         partners=partner_ports(engine, routing=routing),
         routing=routing,
+        deliveries=lambda: SqlDeliveryStore(engine),
     )

@@ -13,7 +13,8 @@ prose, so an edge (CLI, API) can render it and map it to an exit code or HTTP st
     │   ├── UnknownChannel
     │   ├── NetworkNotLoaded
     │   ├── UnknownOrder
-    │   └── UnknownFulfillmentRequest
+    │   ├── UnknownFulfillmentRequest
+    │   └── UnknownReplay
     └── Conflict                the request is well formed but the state refuses it
         ├── InsufficientStock   a reservation asked for more than is available to sell
         ├── StaleInventory      a position moved between reading and writing it
@@ -116,6 +117,12 @@ class UnknownOrder(NotFound):
     def __init__(self, order_id: str) -> None:
         self.order_id = order_id
         super().__init__(f"unknown order {order_id!r}")
+
+
+class UnknownReplay(NotFound):
+    def __init__(self, replay_id: str) -> None:
+        self.replay_id = replay_id
+        super().__init__(f"unknown replay {replay_id!r}")
 
 
 class UnknownFulfillmentRequest(NotFound):

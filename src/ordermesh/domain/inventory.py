@@ -120,3 +120,20 @@ def plan_adjustment(held: Position, delta: int, reason: AdjustmentReason) -> Pos
         safety_stock_after=held.safety_stock,
         reason=str(reason),
     )
+
+
+def stock_for_replay(
+    positions: Iterable[Position],
+    held: Mapping[tuple[str, str], int],
+    shipped: Mapping[tuple[str, str], int],
+) -> dict[tuple[str, str], int]:
+    """What a replay of a period's orders may route, per (node, SKU): on hand now, plus the
+    units those orders already shipped, less safety stock, less the reservations of orders
+    outside the period (all reserved units but the ``held`` ones of the period's own open
+    requests). Stock received during the period counts as there from its start."""
+    stock: dict[tuple[str, str], int] = {}
+    for p in positions:
+        key = (p.node_id, p.sku)
+        others = max(0, p.reserved - held.get(key, 0))
+        stock[key] = max(0, p.on_hand + shipped.get(key, 0) - p.safety_stock - others)
+    return stock

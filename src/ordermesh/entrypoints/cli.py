@@ -25,6 +25,7 @@ from ordermesh.domain.model import Capability
 from ordermesh.domain.network import Network
 from ordermesh.entrypoints.api.api_keys import check_role, create_key_if_none
 from ordermesh.entrypoints.progress import progress_bar
+from ordermesh.entrypoints.replay import replay
 from ordermesh.entrypoints.serve import serve
 from ordermesh.entrypoints.simulate import simulate
 from ordermesh.entrypoints.worker import events_app, webhooks_app, worker
@@ -37,6 +38,7 @@ inventory_app = typer.Typer(help="Load inventory snapshots and adjust positions.
 app.add_typer(network_app, name="network")
 app.add_typer(inventory_app, name="inventory")
 app.command("simulate")(simulate)
+app.command("replay")(replay)
 app.command("serve")(serve)
 keys_app = typer.Typer(help="Issue API keys (each bound to one role).")
 app.add_typer(keys_app, name="keys")

@@ -30,12 +30,14 @@ def serve(
     workers: int = typer.Option(1, min=1, help="Worker processes, each with its own engine."),
     log_level: str = typer.Option("info", help="uvicorn log level."),
 ) -> None:
-    """Run the REST API (OpenAPI docs at /docs)."""
+    """Run the REST API and the operations console (console at /, OpenAPI docs at /docs)."""
     application = bootstrap()  # migrates, once, before the workers race for it
     url = application.settings.database_url
     application.close()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    out.print(f"ordermesh API on http://{shown}:{port}  (docs: http://{shown}:{port}/docs)")
+    out.print(
+        f"ordermesh console on http://{shown}:{port}/  (API docs: http://{shown}:{port}/docs)"
+    )
     out.print(f"database: {url}; workers: {workers}")
     metrics_dir: str | None = None
     if workers > 1 and not os.environ.get(MULTIPROC_ENV):

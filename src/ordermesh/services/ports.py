@@ -65,6 +65,10 @@ class NetworkRepository(Protocol):
 
     def current(self) -> NetworkVersion | None: ...
 
+    def current_document(self) -> Mapping[str, Any] | None:
+        """The document the current version was loaded from, as stored."""
+        ...
+
 
 class InventoryRepository(Protocol):
     def positions(
@@ -404,6 +408,86 @@ class ApiKeyRepository(Protocol):
     def all(self) -> list[ApiKey]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class ConsoleSession:
+    """A browser signed in to the console with an API key; the cookie holds a random token
+    whose SHA-256 is ``token_hash``. It acts with the role of its key, and ends at sign-out,
+    at ``expires_at``, or when its key is revoked."""
+
+    token_hash: str
+    key_id: str
+    role: str
+    csrf_token: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class ConsoleSessionRepository(Protocol):
+    def add(
+        self, token_hash: str, key_id: str, csrf_token: str, at: datetime, expires_at: datetime
+    ) -> None: ...
+
+    def active(self, token_hash: str, at: datetime) -> ConsoleSession | None:
+        """The session if it is not ended, not expired and its key not revoked."""
+        ...
+
+    def end(self, token_hash: str, at: datetime) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCounts:
+    """Orders created in a period, counted by what became of them."""
+
+    orders_by_status: Mapping[str, int]
+    requests_by_status: Mapping[str, int]  # the fulfillment requests of those orders
+    split_orders: int  # orders shipped (or shipping) from more than one request
+    backordered_units: int  # units of those orders still waiting for stock
+    units_ordered: int
+    units_cancelled: int
+
+    @property
+    def orders(self) -> int:
+        return sum(self.orders_by_status.values())
+
+
+class OrderStatistics(Protocol):
+    def counts(self, since: datetime | None, channel: str | None = None) -> OrderCounts:
+        """Orders created at or after ``since`` (all when None), of one channel or all."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayJob:
+    """A replay of stored orders under a draft, run in the background (services.replays)."""
+
+    id: str
+    status: str  # queued, running, done, failed
+    parameters: Mapping[str, JsonValue]
+    done: int  # orders replayed so far, over both runs
+    total: int
+    result: Mapping[str, JsonValue] | None
+    error: str | None
+    requested_by: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class ReplayJobRepository(Protocol):
+    def add(self, parameters: Mapping[str, JsonValue], requested_by: str, at: datetime) -> str: ...
+
+    def get(self, job_id: str) -> ReplayJob | None: ...
+
+    def progress(self, job_id: str, done: int, total: int) -> None: ...
+
+    def finish(
+        self,
+        job_id: str,
+        at: datetime,
+        result: Mapping[str, JsonValue] | None,
+        error: str | None,
+    ) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything done through it commits together or not at all."""
 
@@ -413,6 +497,9 @@ class UnitOfWork(Protocol):
     reservations: ReservationLedger
     events: EventOutbox
     api_keys: ApiKeyRepository
+    console_sessions: ConsoleSessionRepository
+    statistics: OrderStatistics
+    replays: ReplayJobRepository
 
     def __enter__(self) -> Self: ...
 

@@ -65,6 +65,13 @@ class SqlNetworkRepository:
             version=row.version, loaded_at=row.loaded_at, network=network, checksum=row.checksum
         )
 
+    def current_document(self) -> Mapping[str, Any] | None:
+        v = network_versions.c
+        document: Mapping[str, Any] | None = self._connection.execute(
+            sa.select(v.document).order_by(v.version.desc()).limit(1)
+        ).scalar_one_or_none()
+        return document
+
 
 class _ParsedNetworks:
     """Networks parsed from stored documents, by checksum; shared by the threads of a process."""

@@ -7,20 +7,26 @@ from typing import Self
 
 import sqlalchemy as sa
 
+from ordermesh.adapters.db.console_sessions import SqlConsoleSessionRepository
 from ordermesh.adapters.db.order_repository import (
     SqlApiKeyRepository,
     SqlEventOutbox,
     SqlOrderRepository,
     SqlReservationLedger,
 )
+from ordermesh.adapters.db.order_statistics import SqlOrderStatistics
+from ordermesh.adapters.db.replay_jobs import SqlReplayJobRepository
 from ordermesh.adapters.db.repositories import SqlInventoryRepository, SqlNetworkRepository
 from ordermesh.domain.errors import ConcurrentUpdate
 from ordermesh.services.ports import (
     ApiKeyRepository,
+    ConsoleSessionRepository,
     EventOutbox,
     InventoryRepository,
     NetworkRepository,
     OrderRepository,
+    OrderStatistics,
+    ReplayJobRepository,
     ReservationLedger,
     UnitOfWork,
 )
@@ -49,6 +55,9 @@ class SqlUnitOfWork:
     reservations: ReservationLedger
     events: EventOutbox
     api_keys: ApiKeyRepository
+    console_sessions: ConsoleSessionRepository
+    statistics: OrderStatistics
+    replays: ReplayJobRepository
 
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
@@ -92,6 +101,9 @@ def bind_repositories(uow: UnitOfWork, connection: sa.Connection) -> None:
     uow.reservations = SqlReservationLedger(connection)
     uow.events = SqlEventOutbox(connection)
     uow.api_keys = SqlApiKeyRepository(connection)
+    uow.console_sessions = SqlConsoleSessionRepository(connection)
+    uow.statistics = SqlOrderStatistics(connection)
+    uow.replays = SqlReplayJobRepository(connection)
 
 
 def close_transaction(connection: sa.Connection, error: BaseException | None) -> None:

@@ -34,10 +34,13 @@ from ordermesh.services.partner_ports import (
 )
 from ordermesh.services.ports import (
     ApiKeyRepository,
+    ConsoleSessionRepository,
     EventOutbox,
     InventoryRepository,
     NetworkRepository,
     OrderRepository,
+    OrderStatistics,
+    ReplayJobRepository,
     ReservationLedger,
     UnitOfWork,
 )
@@ -53,6 +56,9 @@ class SavepointUnitOfWork:
     reservations: ReservationLedger
     events: EventOutbox
     api_keys: ApiKeyRepository
+    console_sessions: ConsoleSessionRepository
+    statistics: OrderStatistics
+    replays: ReplayJobRepository
 
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection

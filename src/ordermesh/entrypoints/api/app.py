@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 
 from ordermesh import __version__
 from ordermesh.bootstrap import Application, bootstrap
+from ordermesh.entrypoints import console
 from ordermesh.entrypoints.api import errors
 from ordermesh.entrypoints.api.auth import KeyCache, RoleLookup
 from ordermesh.entrypoints.api.body_limit import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
@@ -30,6 +31,8 @@ from ordermesh.entrypoints.api.routes import (
     keys,
     network,
     orders,
+    overview,
+    replays,
     shopify,
     webhooks,
 )
@@ -70,15 +73,30 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         responses=ERROR_RESPONSES,
+        # Served by the console from vendored assets, so they render with no internet.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.application = application
     app.state.metrics = Metrics.create()
     key_cache = KeyCache(_role_lookup(application))
     errors.install(app)
-    for module in (health, network, inventory, availability, orders, fulfillment, events, keys):
+    for module in (
+        health,
+        network,
+        inventory,
+        availability,
+        orders,
+        fulfillment,
+        events,
+        keys,
+        overview,
+        replays,
+    ):
         app.include_router(module.router)
     for module in (webhooks, shopify):
         app.include_router(module.router)
+    console.install(app)
     # Added last runs first: authentication, then the body limit, then metrics.
     _observe_requests(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)

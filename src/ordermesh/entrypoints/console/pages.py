@@ -1,0 +1,663 @@
+"""The console's pages: overview, orders, an order with its routing explanation, a node's
+work queue, inventory. Each page loads through the services and renders a template; each
+action is a form post that calls a service and redirects back with a notice (post, redirect,
+get), so a reload never repeats it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Mapping
+from datetime import timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from ordermesh.domain.errors import InvalidInput, OrdermeshError, Problem
+from ordermesh.domain.inventory import AdjustmentReason
+from ordermesh.domain.lifecycle import OrderStatus, RejectReason, RequestStatus
+from ordermesh.entrypoints import rule_drafts
+from ordermesh.entrypoints.api.errors import ApiError
+from ordermesh.entrypoints.console import session as sessions
+from ordermesh.entrypoints.console.map_view import network_map
+from ordermesh.entrypoints.console.session import FormViewerDep, Viewer, ViewerDep, application
+from ordermesh.services import console_sessions, events_delivery, replays
+from ordermesh.services import fulfillment as fulfillment_service
+from ordermesh.services import inventory as inventory_service
+from ordermesh.services import network as network_service
+from ordermesh.services import orders as order_service
+from ordermesh.services.exception_queue import exception_queue
+from ordermesh.services.overview import PERIODS, overview
+
+router = APIRouter(include_in_schema=False)
+
+ORDER_PAGE = 50
+
+
+def templates(request: Request) -> Jinja2Templates:
+    found: Jinja2Templates = request.app.state.console_templates
+    return found
+
+
+def render(
+    request: Request, viewer: Viewer | None, name: str, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    context.update(
+        viewer=viewer,
+        notice=request.query_params.get("notice"),
+        error=request.query_params.get("error"),
+    )
+    return templates(request).TemplateResponse(request, name, context, status_code=status_code)
+
+
+def back(path: str, **message: str) -> RedirectResponse:
+    query = urlencode({k: v for k, v in message.items() if v})
+    joint = "&" if "?" in path else "?"
+    return RedirectResponse(f"{path}{joint}{query}" if query else path, status_code=303)
+
+
+def act(path: str, action: Callable[[], object], done: str) -> RedirectResponse:
+    """Run a console action; its refusal (bad input, a conflict, a role that may not) is
+    shown on the page it came from rather than as JSON."""
+    try:
+        action()
+    except (OrdermeshError, ApiError) as error:
+        return back(path, error=_message(error))
+    return back(path, notice=done)
+
+
+def _message(error: Exception) -> str:
+    if isinstance(error, InvalidInput):
+        return "; ".join(str(problem) for problem in error.problems)
+    if isinstance(error, ApiError):
+        return error.message
+    return str(error)
+
+
+def _safe_next(target: str) -> str:
+    """Only a path on this site: never ``//host`` or a full URL."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+# -- signing in and out -----------------------------------------------------------------------
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_form(request: Request, next: str = "/") -> HTMLResponse:
+    return render(request, None, "sign_in.html", next=_safe_next(next))
+
+
+@router.post("/sign-in", response_model=None)
+def sign_in(
+    request: Request,
+    key: Annotated[str, Form(max_length=200)],
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    opened = sessions.open_session(application(request), key)
+    if opened is None:
+        return render(
+            request,
+            None,
+            "sign_in.html",
+            status_code=401,
+            next=_safe_next(next),
+            failed="That key is unknown or revoked.",
+        )
+    token, _ = opened
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        sessions.COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, viewer: FormViewerDep) -> RedirectResponse:
+    app = application(request)
+    console_sessions.sign_out(app.uow(), viewer.token_hash, app.clock)
+    response = back("/sign-in", notice="Signed out.")
+    response.delete_cookie(sessions.COOKIE, path="/")
+    return response
+
+
+# -- overview ----------------------------------------------------------------------------------
+
+
+def _channel_scope(viewer: Viewer) -> str | None:
+    return viewer.caller.scope if viewer.caller.kind == "channel" else None
+
+
+@router.get("/", response_class=HTMLResponse, response_model=None)
+def overview_page(request: Request, viewer: ViewerDep) -> Response:
+    if viewer.caller.kind == "node":
+        return RedirectResponse("/work", status_code=303)
+    app = application(request)
+    channel = _channel_scope(viewer)
+    periods = [overview(app.uow(), app.clock, period, channel) for period in PERIODS]
+    return render(
+        request,
+        viewer,
+        "overview.html",
+        periods=periods,
+        statuses=[str(s) for s in OrderStatus],
+    )
+
+
+@router.get("/live/overview", response_class=HTMLResponse, response_model=None)
+def overview_tiles(request: Request, viewer: ViewerDep) -> Response:
+    """The tiles alone, polled by the overview page so new orders show without a reload."""
+    app = application(request)
+    channel = _channel_scope(viewer)
+    periods = [overview(app.uow(), app.clock, period, channel) for period in PERIODS]
+    return render(
+        request, viewer, "overview_tiles.html", periods=periods, statuses=list(OrderStatus)
+    )
+
+
+# -- orders ------------------------------------------------------------------------------------
+
+
+@router.get("/orders", response_class=HTMLResponse, response_model=None)
+def orders_page(
+    request: Request,
+    viewer: ViewerDep,
+    status: Annotated[str, Query(max_length=40)] = "",
+    channel: Annotated[str, Query(max_length=100)] = "",
+    cursor: Annotated[str, Query(max_length=500)] = "",
+    format: Annotated[str, Query(max_length=10)] = "",
+) -> Response:
+    caller = viewer.caller.allow("channel")
+    scope = _channel_scope(viewer)
+    wanted_status = OrderStatus(status) if status in set(OrderStatus) else None
+    page = order_service.list_orders(
+        application(request).uow(),
+        status=wanted_status,
+        channel=scope if scope is not None else (channel or None),
+        cursor=cursor or None,
+        limit=ORDER_PAGE if format != "csv" else order_service.MAX_PAGE,
+    )
+    if format == "csv":
+        return _csv(
+            "orders.csv",
+            ["id", "channel", "external_id", "status", "units", "shipments", "created_at"],
+            (
+                [
+                    view.id,
+                    view.channel,
+                    view.external_id or "",
+                    str(view.status),
+                    sum(line.quantity - line.cancelled_quantity for line in view.lines),
+                    len(view.shipments),
+                    view.created_at.isoformat(),
+                ]
+                for view in page.items
+            ),
+        )
+    filters = {"status": status, "channel": "" if scope else channel}
+    return render(
+        request,
+        viewer,
+        "orders.html",
+        page=page,
+        filters=filters,
+        statuses=[str(s) for s in OrderStatus],
+        is_admin=caller.is_admin,
+        next_query=urlencode({**filters, "cursor": page.next_cursor or ""}),
+        csv_query=urlencode({**filters, "format": "csv"}),
+    )
+
+
+def _csv(name: str, header: list[str], rows: Iterable[list[Any]]) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _own_order(request: Request, viewer: Viewer, order_id: str) -> order_service.OrderView:
+    viewer.caller.allow("channel")
+    view = order_service.get_order(application(request).uow(), order_id)
+    viewer.caller.for_channel(view.channel)
+    return view
+
+
+@router.get("/orders/{order_id}", response_class=HTMLResponse, response_model=None)
+def order_page(request: Request, viewer: ViewerDep, order_id: str) -> Response:
+    app = application(request)
+    try:
+        view = _own_order(request, viewer, order_id)
+    except (OrdermeshError, ApiError) as error:
+        return render(request, viewer, "refused.html", status_code=_status(error), why=error)
+    network = network_service.current_network(app.uow()).network
+    history = order_service.order_history(app.uow(), order_id)
+    explanation: Mapping[str, Any] = view.explanation or {}
+    return render(
+        request,
+        viewer,
+        "order.html",
+        order=view,
+        history=history,
+        explanation=explanation,
+        map_svg=network_map(network, view.ship_to.location, explanation),
+        hold_reasons=[],
+    )
+
+
+def _status(error: Exception) -> int:
+    if isinstance(error, ApiError):
+        return error.status
+    return 404 if error.__class__.__name__.startswith("Unknown") else 409
+
+
+@router.post("/orders/{order_id}/cancel")
+async def cancel(request: Request, viewer: FormViewerDep, order_id: str) -> RedirectResponse:
+    """Cancel the units typed into the form's ``line:<id>`` fields, or the whole order."""
+    form = await request.form()
+    whole = form.get("whole") == "1"
+    lines: dict[str, int] = {}
+    problems: list[Problem] = []
+    for name, value in form.items():
+        if not name.startswith("line:") or not isinstance(value, str) or not value.strip():
+            continue
+        try:
+            quantity = int(value)
+        except ValueError:
+            problems.append(Problem(name[5:], f"{value!r} is not a whole number"))
+            continue
+        if quantity:
+            lines[name[5:]] = quantity
+    path = f"/orders/{order_id}"
+    if problems:
+        return back(path, error=_message(InvalidInput("cancel", problems)))
+    if not whole and not lines:
+        return back(path, error="Type how many units to cancel, or cancel the whole order.")
+    app = application(request)
+    reason = str(form.get("reason", ""))[:500]
+
+    def run() -> None:
+        _own_order(request, viewer, order_id)
+        order_service.cancel_order(
+            app.uow(),
+            order_id,
+            app.clock,
+            actor=f"console:{viewer.caller.role}",
+            lines=None if whole else lines,
+            reason=reason,
+            routing=app.routing,
+        )
+
+    return act(path, run, "Order cancelled." if whole else "Units cancelled.")
+
+
+@router.post("/orders/{order_id}/hold")
+def hold(
+    request: Request,
+    viewer: FormViewerDep,
+    order_id: str,
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> RedirectResponse:
+    app = application(request)
+
+    def run() -> None:
+        _own_order(request, viewer, order_id)
+        order_service.hold_order(
+            app.uow(), order_id, app.clock, actor=f"console:{viewer.caller.role}", reason=reason
+        )
+
+    return act(f"/orders/{order_id}", run, "Order on hold.")
+
+
+@router.post("/orders/{order_id}/release")
+def release(request: Request, viewer: FormViewerDep, order_id: str) -> RedirectResponse:
+    app = application(request)
+
+    def run() -> None:
+        _own_order(request, viewer, order_id)
+        order_service.release_order(
+            app.uow(), order_id, app.clock, actor=f"console:{viewer.caller.role}"
+        )
+
+    return act(f"/orders/{order_id}", run, "Order released.")
+
+
+# -- a node's work queue ------------------------------------------------------------------------
+
+
+def _queue_node(viewer: Viewer, node: str) -> str:
+    caller = viewer.caller.allow("node")
+    chosen = node if caller.is_admin else str(caller.scope)
+    caller.for_node(chosen)
+    return chosen
+
+
+@router.get("/work", response_class=HTMLResponse, response_model=None)
+def work_page(
+    request: Request, viewer: ViewerDep, node: Annotated[str, Query(max_length=100)] = ""
+) -> Response:
+    app = application(request)
+    network = network_service.current_network(app.uow()).network
+    try:
+        node_id = _queue_node(viewer, node) if (node or not viewer.caller.is_admin) else ""
+    except (OrdermeshError, ApiError) as error:
+        return render(request, viewer, "refused.html", status_code=_status(error), why=error)
+    requests = (
+        fulfillment_service.list_requests(app.uow(), node_id).items
+        if node_id in network.nodes
+        else ()
+    )
+    return render(
+        request,
+        viewer,
+        "work.html",
+        node=node_id,
+        nodes=sorted(network.nodes),
+        requests=requests,
+        reasons=[str(r) for r in RejectReason],
+        released=RequestStatus.RELEASED,
+    )
+
+
+def _work_action(
+    request: Request, viewer: Viewer, request_id: str, act_on: Callable[[str, str], object]
+) -> Callable[[], None]:
+    """Check the request is at the viewer's node before ``act_on(request_id, actor)``."""
+    app = application(request)
+
+    def run() -> None:
+        found = fulfillment_service.get_request(app.uow(), request_id)
+        _queue_node(viewer, found.node_id)
+        act_on(request_id, f"console:{viewer.caller.role}")
+
+    return run
+
+
+def _work_path(viewer: Viewer, node: str) -> str:
+    return f"/work?{urlencode({'node': node})}" if viewer.caller.is_admin else "/work"
+
+
+@router.post("/work/{request_id}/accept")
+def accept(
+    request: Request,
+    viewer: FormViewerDep,
+    request_id: str,
+    node: Annotated[str, Form(max_length=100)] = "",
+) -> RedirectResponse:
+    app = application(request)
+    run = _work_action(
+        request,
+        viewer,
+        request_id,
+        lambda rid, actor: fulfillment_service.accept(app.uow(), rid, app.clock, actor=actor),
+    )
+    return act(_work_path(viewer, node), run, f"Accepted {request_id}.")
+
+
+@router.post("/work/{request_id}/reject")
+def reject(
+    request: Request,
+    viewer: FormViewerDep,
+    request_id: str,
+    reason: Annotated[str, Form(max_length=40)],
+    note: Annotated[str, Form(max_length=500)] = "",
+    node: Annotated[str, Form(max_length=100)] = "",
+) -> RedirectResponse:
+    app = application(request)
+    path = _work_path(viewer, node)
+    if reason not in set(RejectReason):
+        return back(path, error=f"Unknown reason {reason!r}.")
+    run = _work_action(
+        request,
+        viewer,
+        request_id,
+        lambda rid, actor: fulfillment_service.reject(
+            app.uow(),
+            rid,
+            RejectReason(reason),
+            app.clock,
+            actor=actor,
+            note=note,
+            routing=app.routing,
+        ),
+    )
+    return act(path, run, f"Rejected {request_id}.")
+
+
+@router.post("/work/{request_id}/ship")
+def ship(
+    request: Request,
+    viewer: FormViewerDep,
+    request_id: str,
+    tracking_number: Annotated[str, Form(max_length=100)] = "",
+    carrier: Annotated[str, Form(max_length=40)] = "",
+    node: Annotated[str, Form(max_length=100)] = "",
+) -> RedirectResponse:
+    app = application(request)
+    run = _work_action(
+        request,
+        viewer,
+        request_id,
+        lambda rid, actor: fulfillment_service.confirm_shipment(
+            app.uow(),
+            rid,
+            app.clock,
+            actor=actor,
+            tracking_number=tracking_number or None,
+            carrier=carrier or None,
+            routing=app.routing,
+        ),
+    )
+    return act(_work_path(viewer, node), run, f"Shipped {request_id}.")
+
+
+# -- inventory -----------------------------------------------------------------------------------
+
+
+@router.get("/inventory", response_class=HTMLResponse, response_model=None)
+def inventory_page(
+    request: Request,
+    viewer: ViewerDep,
+    sku: Annotated[str, Query(max_length=100)] = "",
+    channel: Annotated[str, Query(max_length=100)] = "",
+    format: Annotated[str, Query(max_length=10)] = "",
+) -> Response:
+    app = application(request)
+    scope = _channel_scope(viewer)
+    found = None
+    problem = None
+    if sku:
+        try:
+            found = inventory_service.availability(
+                app.uow(), sku.strip(), channel_id=scope or channel or None
+            )
+        except (OrdermeshError, ApiError) as error:
+            problem = _message(error)
+    if found is not None and format == "csv":
+        return _csv(
+            f"availability-{found.item}.csv",
+            ["node", "available_to_sell"],
+            ([node, units] for node, units in sorted(found.per_node.items())),
+        )
+    return render(
+        request,
+        viewer,
+        "inventory.html",
+        sku=sku,
+        channel=channel,
+        found=found,
+        problem=problem,
+        csv_query=urlencode({"sku": sku, "channel": channel, "format": "csv"}),
+        reasons=[str(r) for r in AdjustmentReason],
+        nodes=sorted(network_service.current_network(app.uow()).network.nodes)
+        if viewer.caller.is_admin
+        else [str(viewer.caller.scope)]
+        if viewer.caller.kind == "node"
+        else [],
+    )
+
+
+# -- rules: read, draft, replay on history, publish ---------------------------------------------
+
+
+@router.get("/rules", response_class=HTMLResponse, response_model=None)
+def rules_page(request: Request, viewer: ViewerDep) -> Response:
+    viewer.caller.allow()
+    app = application(request)
+    live = rule_drafts.live_draft(app)
+    return render(
+        request,
+        viewer,
+        "rules.html",
+        live=live,
+        draft=live,
+        days=7,
+        rule_sets=network_service.current_network(app.uow()).network.rule_sets,
+        problems=[],
+    )
+
+
+@router.post("/rules/replay", response_class=HTMLResponse, response_model=None)
+def replay_draft(
+    request: Request,
+    viewer: FormViewerDep,
+    draft: Annotated[str, Form(max_length=200_000)],
+    days: Annotated[int, Form(ge=1, le=366)] = 7,
+) -> Response:
+    """Check the draft; with problems, show them beside the editor; else start the replay."""
+    viewer.caller.allow()
+    app = application(request)
+    try:
+        parsed = rule_drafts.parse_draft(draft)
+        since = app.clock.now() - timedelta(days=days)
+        job_id = rule_drafts.start_replay(app, parsed, since, None, f"console:{viewer.caller.role}")
+    except InvalidInput as error:
+        return render(
+            request,
+            viewer,
+            "rules.html",
+            status_code=422,
+            live=rule_drafts.live_draft(app),
+            draft=draft,
+            days=days,
+            rule_sets=network_service.current_network(app.uow()).network.rule_sets,
+            problems=list(error.problems),
+        )
+    return RedirectResponse(f"/rules/replays/{job_id}", status_code=303)
+
+
+@router.get("/rules/replays/{job_id}", response_class=HTMLResponse, response_model=None)
+def replay_page(request: Request, viewer: ViewerDep, job_id: str) -> Response:
+    viewer.caller.allow()
+    job = replays.get_job(application(request).uow(), job_id)
+    template = "replay_status.html" if request.headers.get("HX-Request") else "replay.html"
+    return render(request, viewer, template, job=job, kpi_rows=REPLAY_KPIS)
+
+
+@router.post("/rules/replays/{job_id}/publish")
+def publish_draft(request: Request, viewer: FormViewerDep, job_id: str) -> RedirectResponse:
+    viewer.caller.allow()
+    app = application(request)
+    job = replays.get_job(app.uow(), job_id)
+    draft = job.parameters.get("draft")
+    if job.status != "done" or not isinstance(draft, dict):
+        return back(f"/rules/replays/{job_id}", error="Only a finished replay can be published.")
+    try:
+        version, created = rule_drafts.publish(app, draft)
+    except OrdermeshError as error:
+        return back(f"/rules/replays/{job_id}", error=_message(error))
+    message = (
+        f"Published as network version {version}."
+        if created
+        else f"The draft is what network version {version} already holds."
+    )
+    return back("/rules", notice=message)
+
+
+REPLAY_KPIS = (
+    ("Cost per order", "cost_per_order", "money"),
+    ("Shipping per order", "shipping_per_order", "money"),
+    ("Handling per order", "handling_per_order", "money"),
+    ("Split rate", "split_rate", "share"),
+    ("Unit fill rate", "fill_rate", "share"),
+    ("Promise hit rate", "promise_hit_rate", "share"),
+    ("CO2e per order (kg)", "co2e_kg_per_order", "number"),
+    ("Shipments per order", "shipments_per_order", "number"),
+)
+
+
+# -- exceptions ----------------------------------------------------------------------------------
+
+
+@router.get("/exceptions", response_class=HTMLResponse, response_model=None)
+def exceptions_page(request: Request, viewer: ViewerDep) -> Response:
+    viewer.caller.allow()
+    app = application(request)
+    queue = exception_queue(app.uow(), app.deliveries())
+    return render(request, viewer, "exceptions.html", queue=queue)
+
+
+@router.post("/exceptions/dead-letters/{dead_letter_id}/replay")
+def replay_dead_letter(
+    request: Request, viewer: FormViewerDep, dead_letter_id: int
+) -> RedirectResponse:
+    viewer.caller.allow()
+    app = application(request)
+    return act(
+        "/exceptions",
+        lambda: events_delivery.replay_dead_letter(app.deliveries(), dead_letter_id, app.clock),
+        f"Dead letter {dead_letter_id} queued for delivery again.",
+    )
+
+
+@router.post("/inventory/adjust")
+def adjust_inventory(
+    request: Request,
+    viewer: FormViewerDep,
+    node: Annotated[str, Form(max_length=100)],
+    sku: Annotated[str, Form(max_length=100)],
+    delta: Annotated[str, Form(max_length=12)],
+    reason: Annotated[str, Form(max_length=40)],
+) -> RedirectResponse:
+    """Add ``delta`` to on hand at ``node`` (a node key: its own node only), with a reason."""
+    app = application(request)
+    path = f"/inventory?{urlencode({'sku': sku})}"
+    problems = []
+    if reason not in set(AdjustmentReason):
+        problems.append(Problem("reason", f"must be one of {', '.join(AdjustmentReason)}"))
+    try:
+        units = int(delta)
+    except ValueError:
+        problems.append(Problem("delta", f"{delta!r} is not a whole number"))
+        units = 0
+    if problems:
+        return back(path, error=_message(InvalidInput("adjustment", problems)))
+
+    def run() -> None:
+        viewer.caller.allow("node").for_node(node)
+        inventory_service.adjust(
+            app.uow(),
+            node.strip(),
+            sku.strip(),
+            units,
+            AdjustmentReason(reason),
+            f"console:{viewer.caller.role}",
+            app.clock,
+            routing=app.routing,
+        )
+
+    return act(path, run, f"{node}: {units:+d} x {sku} ({reason}).")
