@@ -369,10 +369,17 @@ def _ship_to_address(order: OrderView) -> Address:
 
 
 def warehouse_shipping_order(
-    tx: FileTransaction, partner: Partner, event: StoredEvent, network: Network, clock: Clock
+    tx: FileTransaction,
+    partner: Partner,
+    event: StoredEvent,
+    network: Network,
+    clock: Clock,
+    *,
+    status: str = x940.ORIGINAL,
 ) -> OutboundFile | None:
     """The 940 of the request a ``fulfillment.released`` event names; None when the
-    request is no longer with the node."""
+    request is no longer with the node. ``status`` ``R`` (change): the 940 of the request
+    a ``fulfillment.changed`` event names, its lines as they now stand."""
     request = get_request(tx.uow, str(event.data["request_id"]))
     if request.status not in (RequestStatus.RELEASED, RequestStatus.ACCEPTED):
         return None
@@ -385,9 +392,11 @@ def warehouse_shipping_order(
         carrier=(service.carrier or None) if service is not None else None,
     )
     assert partner.connector.outbox is not None, "the network document requires it"
+    shipping_order = replace(shipping_order, status=status)
     content = _render(tx, partner, [generate_940(shipping_order)], event.occurred_at)
+    prefix = "940-" if status == x940.ORIGINAL else "940-change-"
     return OutboundFile(
-        partner.connector.outbox, f"940-{event.id:010d}-{request.id}.x12", content, "940"
+        partner.connector.outbox, f"{prefix}{event.id:010d}-{request.id}.x12", content, "940"
     )
 
 
