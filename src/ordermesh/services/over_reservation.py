@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 
 from ordermesh.domain.inventory import PositionChange
 from ordermesh.domain.lifecycle import OPEN_REQUEST_STATUSES, RequestStatus
@@ -29,12 +30,13 @@ from ordermesh.services.ports import FulfillmentRequest
 def reroute_over_reserved(session: Session, changes: Sequence[PositionChange]) -> list[str]:
     """Within the caller's unit of work, after ``changes`` were written: for every position
     they lowered that now reserves more than it holds, take the excess off its requests and
-    route it again. Returns the orders whose requests lost units."""
+    route it again. Returns the orders whose requests lost units, oldest first."""
     uow = session.uow
     lowered = sorted({(c.node_id, c.sku) for c in changes if c.on_hand_delta < 0})
     cuts: defaultdict[str, dict[Key, int]] = defaultdict(dict)
     orders_of: dict[str, str] = {}
     reasons: defaultdict[str, list[str]] = defaultdict(list)
+    created: dict[str, tuple[datetime, str]] = {}
     for node_id, sku in lowered:
         held_positions = uow.inventory.positions(node_id=node_id, skus=[sku])
         if not held_positions or held_positions[0].reserved <= held_positions[0].on_hand:
@@ -47,11 +49,14 @@ def reroute_over_reserved(session: Session, changes: Sequence[PositionChange]) -
         for cut in plan:
             cuts[cut.request_id][(cut.line_id, sku)] = cut.units
             orders_of[cut.request_id] = by_id[cut.request_id].order_id
+            created[cut.request_id] = (by_id[cut.request_id].created_at, cut.request_id)
             reasons[cut.request_id].append(why)
     by_order: defaultdict[str, list[str]] = defaultdict(list)
-    for request_id, order_id in orders_of.items():
+    for request_id, order_id in sorted(orders_of.items(), key=lambda item: created[item[0]]):
         by_order[order_id].append(request_id)
-    for order_id in sorted(by_order):
+    # The orders that waited longest are routed again first: they lost fewest units, and
+    # what stock remains elsewhere goes to them before newer orders.
+    for order_id in by_order:
         order = uow.orders.get(order_id, lock=True)
         assert order is not None, "orders are never deleted"
         needs: defaultdict[Key, int] = defaultdict(int)
@@ -69,7 +74,7 @@ def reroute_over_reserved(session: Session, changes: Sequence[PositionChange]) -
                     needs[key] += before[key] - line.wanted
         order = allocate(session, order, needs, reason=why)
         refresh_status(session, order, why)
-    return sorted(by_order)
+    return list(by_order)
 
 
 def _held_units(requests: Sequence[FulfillmentRequest], sku: str) -> list[HeldUnits]:
