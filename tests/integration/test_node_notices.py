@@ -7,7 +7,6 @@ node a replacing request file or a cancellation file, an X12 node a 940 with W05
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,7 +14,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from test_partner_files import Partners, network_document
+from test_partner_cancellations import shipping_order, x12_reno
+from test_partner_files import Partners
 from test_webhook_connectors import NODE_SECRET, document, load, relay_pass
 
 from ordermesh.adapters.clock import SystemClock
@@ -26,7 +26,6 @@ from ordermesh.adapters.formats.flat_files import (
     parse_fulfillment_cancellations,
     parse_fulfillment_requests,
 )
-from ordermesh.adapters.formats.x12 import ShippingOrder, receive
 from ordermesh.adapters.formats.x12.x940 import CHANGE, ORIGINAL
 from ordermesh.domain.availability import Position
 from ordermesh.domain.errors import RequestAccepted
@@ -65,6 +64,16 @@ def place(partners: Partners, *lines: tuple[str, int], ship_to: ShipTo = CHICAGO
     return view
 
 
+def sent_to_reno(partners: Partners) -> tuple[OrderView, FulfillmentRequest, int]:
+    """An order of 4 coasters, its request released to DC-RENO and the request's document
+    written to the node; with the last outbox event id so far."""
+    view = place(partners, ("COASTER", 4))
+    request = only_request(view)
+    assert request.node_id == RENO and request.status is RequestStatus.RELEASED
+    assert partners.write() == 1
+    return view, request, last_event(partners)
+
+
 def only_request(view: OrderView) -> FulfillmentRequest:
     (request,) = [r for r in view.shipments if r.status.holds_stock]
     return request
@@ -98,36 +107,11 @@ def cancel(partners: Partners, order_id: str, lines: dict[str, int] | None = Non
     )
 
 
-def x12_node(partners: Partners) -> None:
-    doc = copy.deepcopy(network_document(partners.root))
-    for node in doc["nodes"]:
-        if node["id"] == RENO:
-            node["connector"] = {
-                "type": "x12",
-                "inbox": str(partners.root / "reno12" / "inbox"),
-                "outbox": str(partners.root / "reno12" / "outbox"),
-                "partner_id": "RENO3PL",
-                "our_id": "ORDERMESH",
-            }
-    partners.load(doc)
-
-
-def shipping_order(path: Path) -> ShippingOrder:
-    received = receive(path.read_bytes(), path.name, sets={"940"})
-    assert not received.errors
-    [document_] = received.documents
-    assert isinstance(document_.document, ShippingOrder)
-    return document_.document
-
-
 # -- partial and whole cancel -----------------------------------------------------------------
 
 
 def test_a_partial_cancel_tells_the_node_and_replaces_its_csv_request(partners: Partners) -> None:
-    view = place(partners, ("COASTER", 4))
-    request = only_request(view)
-    assert partners.write() == 1
-    start = last_event(partners)
+    view, request, start = sent_to_reno(partners)
 
     after = cancel(partners, view.id, {"1": 3})
 
@@ -147,10 +131,8 @@ def test_a_partial_cancel_tells_the_node_and_replaces_its_csv_request(partners: 
 
 
 def test_a_partial_cancel_sends_an_x12_node_a_changing_940(partners: Partners) -> None:
-    x12_node(partners)
-    view = place(partners, ("COASTER", 4))
-    request = only_request(view)
-    assert partners.write() == 1
+    x12_reno(partners)
+    view, request, _ = sent_to_reno(partners)
 
     cancel(partners, view.id, {"1": 3})
     assert partners.write() == 1
@@ -158,7 +140,7 @@ def test_a_partial_cancel_sends_an_x12_node_a_changing_940(partners: Partners) -
     folder = outbox(partners, "reno12")
     [original] = [p for p in folder.glob("940-*.x12") if "change" not in p.name]
     [changing] = sorted(folder.glob("940-change-*.x12"))
-    sent, changed = shipping_order(original), shipping_order(changing)
+    (sent, _), (changed, _) = shipping_order(original), shipping_order(changing)
     assert (sent.status, changed.status) == (ORIGINAL, CHANGE)
     assert changed.depositor_order == sent.depositor_order
     assert [(line.line_id, line.quantity) for line in sent.lines] == [("1", 4)]
@@ -202,10 +184,7 @@ def test_a_webhook_node_receives_the_change_and_then_the_cancellation(
 
 
 def test_a_whole_cancel_tells_the_node_the_request_is_cancelled(partners: Partners) -> None:
-    view = place(partners, ("COASTER", 4))
-    request = only_request(view)
-    assert partners.write() == 1
-    start = last_event(partners)
+    view, request, start = sent_to_reno(partners)
 
     cancel(partners, view.id)
 
@@ -243,10 +222,7 @@ def test_a_cancel_that_reaches_an_accepted_request_is_refused_and_changes_nothin
 def test_an_address_change_recalls_the_released_request_and_routes_it_again(
     partners: Partners,
 ) -> None:
-    view = place(partners, ("COASTER", 4))
-    old = only_request(view)
-    assert partners.write() == 1
-    start = last_event(partners)
+    view, old, start = sent_to_reno(partners)
 
     moved = orders.change_address(
         partners.app.uow(), view.id, BROOKLYN, partners.clock, actor="ops"
@@ -278,10 +254,7 @@ def test_an_address_change_recalls_the_released_request_and_routes_it_again(
 def test_a_hold_recalls_the_released_request_and_the_release_sends_it_again(
     partners: Partners,
 ) -> None:
-    view = place(partners, ("COASTER", 4))
-    old = only_request(view)
-    assert partners.write() == 1
-    start = last_event(partners)
+    view, old, start = sent_to_reno(partners)
 
     held = orders.hold_order(partners.app.uow(), view.id, partners.clock, actor="ops")
 

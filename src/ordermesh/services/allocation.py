@@ -529,6 +529,22 @@ def _write_backorders(
             )
 
 
+def cancel_request(
+    session: Session, request: FulfillmentRequest, reason: str
+) -> FulfillmentRequest:
+    """Record the request's move to cancelled and tell its node; the caller releases its
+    reservations and saves it."""
+    cancelled = move_request(session, request, RequestStatus.CANCELLED, reason)
+    session.emit(
+        EventType.FULFILLMENT_CANCELLED,
+        request.order_id,
+        request_id=request.id,
+        node_id=request.node_id,
+        reason=reason,
+    )
+    return cancelled
+
+
 def take_request_units(
     session: Session, request: FulfillmentRequest, take: Mapping[Key, int], reason: str
 ) -> FulfillmentRequest:
@@ -552,14 +568,7 @@ def take_request_units(
         return request
     changed = replace(request, lines=tuple(lines))
     if changed.units == 0:
-        changed = move_request(session, changed, RequestStatus.CANCELLED, reason)
-        session.emit(
-            EventType.FULFILLMENT_CANCELLED,
-            request.order_id,
-            request_id=request.id,
-            node_id=request.node_id,
-            reason=reason,
-        )
+        changed = cancel_request(session, changed, reason)
     else:
         session.emit(
             EventType.FULFILLMENT_CHANGED,

@@ -44,6 +44,7 @@ from ordermesh.services.allocation import (
     OrderUnits,
     Session,
     allocate,
+    cancel_request,
     current_network,
     move_request,
     order_units,
@@ -631,15 +632,7 @@ def cancel_requests(
                     reference(request.id, line.line_id, line.sku), session.now
                 )
                 units[(line.line_id, line.sku)] += open_units
-        cancelled = move_request(session, request, RequestStatus.CANCELLED, reason)
-        session.uow.orders.save_request(cancelled, session.now)
-        session.emit(
-            EventType.FULFILLMENT_CANCELLED,
-            request.order_id,
-            request_id=request.id,
-            node_id=request.node_id,
-            reason=reason,
-        )
+        session.uow.orders.save_request(cancel_request(session, request, reason), session.now)
     return dict(units)
 
 

@@ -32,19 +32,23 @@ def reroute_over_reserved(session: Session, changes: Sequence[PositionChange]) -
     they lowered that now reserves more than it holds, take the excess off its requests and
     route it again. Returns the orders whose requests lost units, oldest first."""
     uow = session.uow
-    lowered = sorted({(c.node_id, c.sku) for c in changes if c.on_hand_delta < 0})
+    lowered = {(c.node_id, c.sku) for c in changes if c.on_hand_delta < 0}
+    if not lowered:
+        return []
+    # One read for every position a (possibly large) snapshot lowered.
+    over = sorted(
+        (p.node_id, p.sku, p.on_hand, p.reserved)
+        for p in uow.inventory.positions(skus=sorted({sku for _, sku in lowered}))
+        if (p.node_id, p.sku) in lowered and p.reserved > p.on_hand
+    )
     cuts: defaultdict[str, dict[Key, int]] = defaultdict(dict)
     orders_of: dict[str, str] = {}
     reasons: defaultdict[str, list[str]] = defaultdict(list)
     created: dict[str, tuple[datetime, str]] = {}
-    for node_id, sku in lowered:
-        held_positions = uow.inventory.positions(node_id=node_id, skus=[sku])
-        if not held_positions or held_positions[0].reserved <= held_positions[0].on_hand:
-            continue
-        position = held_positions[0]
+    for node_id, sku, on_hand, reserved in over:
         requests = uow.orders.requests_at([node_id], OPEN_REQUEST_STATUSES)
-        plan = plan_over_reservation(position.on_hand, _held_units(requests, sku))
-        why = f"{node_id} holds {position.on_hand} {sku}, {position.reserved} were reserved"
+        plan = plan_over_reservation(on_hand, _held_units(requests, sku))
+        why = f"{node_id} holds {on_hand} {sku}, {reserved} were reserved"
         by_id = {request.id: request for request in requests}
         for cut in plan:
             cuts[cut.request_id][(cut.line_id, sku)] = cut.units
@@ -54,8 +58,8 @@ def reroute_over_reserved(session: Session, changes: Sequence[PositionChange]) -
     by_order: defaultdict[str, list[str]] = defaultdict(list)
     for request_id, order_id in sorted(orders_of.items(), key=lambda item: created[item[0]]):
         by_order[order_id].append(request_id)
-    # The orders that waited longest are routed again first: they lost fewest units, and
-    # what stock remains elsewhere goes to them before newer orders.
+    # Orders are routed again by the age of their requests, oldest first: what stock is
+    # left elsewhere goes to the orders that have waited longest.
     for order_id in by_order:
         order = uow.orders.get(order_id, lock=True)
         assert order is not None, "orders are never deleted"

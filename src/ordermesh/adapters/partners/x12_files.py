@@ -394,10 +394,12 @@ def warehouse_shipping_order(
     assert partner.connector.outbox is not None, "the network document requires it"
     shipping_order = replace(shipping_order, status=status)
     content = _render(tx, partner, [generate_940(shipping_order)], event.occurred_at)
-    prefix = "940-" if status == x940.ORIGINAL else "940-change-"
-    return OutboundFile(
-        partner.connector.outbox, f"{prefix}{event.id:010d}-{request.id}.x12", content, "940"
-    )
+    name = f"{_940_PREFIX[status]}{event.id:010d}-{request.id}.x12"
+    return OutboundFile(partner.connector.outbox, name, content, "940")
+
+
+# A 940's file name by its W0501: the handler tells documents of a request apart by it.
+_940_PREFIX = {x940.ORIGINAL: "940-", x940.CHANGE: "940-change-", x940.CANCEL: "940-cancel-"}
 
 
 def ship_notice(
