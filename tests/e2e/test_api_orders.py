@@ -16,7 +16,16 @@ import pytest
 import yaml
 from api_server import NETWORK, ApiServer, api_database_url, api_server  # noqa: F401
 
-TEST_SKUS = ("T-IDEM", "T-REJECT", "T-SHORT", "T-BACK", "T-CANCEL", "T-HOLD", "T-BAD")
+TEST_SKUS = (
+    "T-IDEM",
+    "T-REJECT",
+    "T-SHORT",
+    "T-BACK",
+    "T-CANCEL",
+    "T-ACCEPTED",
+    "T-HOLD",
+    "T-BAD",
+)
 
 
 @pytest.fixture(scope="module")
@@ -202,6 +211,33 @@ def test_cancelling_releases_the_reserved_stock(server: ApiServer) -> None:
         assert ats(server, "T-CANCEL") == {"DC-OHIO": 6}
         again = client.post(f"/v1/orders/{placed['id']}/hold")
     assert again.status_code == 409 and again.json()["error"]["code"] == "illegal_transition"
+
+
+def test_an_accepted_request_is_not_cancelled_or_readdressed_behind_its_node(
+    server: ApiServer,
+) -> None:
+    stock(server, "DC-OHIO", "T-ACCEPTED", 6)
+    placed = place(server, order("T-ACCEPTED", 4, "accepted-1"))
+    [request] = placed["shipments"]
+    with server.client("node:DC-OHIO") as node:
+        assert node.post(f"/v1/fulfillment-requests/{request['id']}/accept").status_code == 200
+    with server.client("channel:web") as client:
+        partial = client.post(
+            f"/v1/orders/{placed['id']}/cancel",
+            json={"lines": [{"line_id": "1", "quantity": 1}]},
+        )
+        moved = client.post(f"/v1/orders/{placed['id']}/address", json={"postal_code": "89501"})
+    for refused, change in ((partial, "cancel"), (moved, "address change")):
+        assert refused.status_code == 409, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "request_accepted"
+        assert error["details"] == {
+            "order_id": placed["id"],
+            "request_id": request["id"],
+            "node_id": "DC-OHIO",
+            "change": change,
+        }
+    assert ats(server, "T-ACCEPTED") == {"DC-OHIO": 2}
 
 
 def test_hold_release_and_address_change(server: ApiServer) -> None:

@@ -18,7 +18,12 @@ from ordermesh.adapters.db.tables import orders as orders_table
 from ordermesh.adapters.db.unit_of_work import SqlUnitOfWork
 from ordermesh.adapters.formats.network_document import checksum, load_network_file
 from ordermesh.domain.availability import Position
-from ordermesh.domain.errors import IllegalTransition, InvalidInput, UnknownOrder
+from ordermesh.domain.errors import (
+    IllegalTransition,
+    InvalidInput,
+    RequestAccepted,
+    UnknownOrder,
+)
 from ordermesh.domain.inventory import AdjustmentReason, SnapshotLine
 from ordermesh.domain.lifecycle import EntityKind, OrderStatus, RejectReason, RequestStatus
 from ordermesh.domain.model import Location
@@ -401,11 +406,15 @@ def test_a_held_order_waits_can_change_address_and_is_released_to_its_node(shop:
     assert [r.status for r in open_requests(released)] == [RequestStatus.RELEASED]
     with pytest.raises(IllegalTransition):
         orders.release_order(shop.uow(), view.id, shop.clock, actor="ops")
-    # Released now: the address is fixed.
-    with pytest.raises(IllegalTransition):
+    # Accepted by its node now: the address is fixed.
+    (sent,) = open_requests(released)
+    shop.accept(sent)
+    with pytest.raises(RequestAccepted) as refused:
         orders.change_address(shop.uow(), view.id, CHICAGO, shop.clock, actor="ops")
+    assert (refused.value.request_id, refused.value.node_id) == (sent.id, sent.node_id)
     held = orders.hold_order(shop.uow(), view.id, shop.clock, actor="ops")
     assert held.on_hold
+    assert [r.id for r in open_requests(held)] == [sent.id]  # the node keeps what it accepted
     types = shop.event_types(view.id)
     assert "order.held" in types and "order.released" in types and "order.address_changed" in types
 

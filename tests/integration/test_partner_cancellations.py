@@ -57,7 +57,8 @@ def test_a_request_cancelled_before_it_was_written_gets_nothing(partners: Partne
     assert not outbox.exists() or not list(outbox.iterdir())
 
 
-def test_a_written_940_cancelled_gets_a_cancelling_940(partners: Partners) -> None:
+def x12_reno(partners: Partners) -> None:
+    """DC-RENO becomes an X12 node, its files under ``reno12/``."""
     document = copy.deepcopy(network_document(partners.root))
     for node in document["nodes"]:
         if node["id"] == "DC-RENO":
@@ -69,6 +70,21 @@ def test_a_written_940_cancelled_gets_a_cancelling_940(partners: Partners) -> No
                 "our_id": "ORDERMESH",
             }
     partners.load(document)
+
+
+def shipping_order(path: Path) -> tuple[ShippingOrder, int]:
+    """The one 940 of an interchange file, and the interchange's control number."""
+    received = receive(path.read_bytes(), path.name, sets={"940"})
+    assert not received.errors
+    [document] = received.documents
+    assert isinstance(document.document, ShippingOrder)
+    interchange = received.parsed.interchange
+    assert interchange is not None
+    return document.document, interchange.control
+
+
+def test_a_written_940_cancelled_gets_a_cancelling_940(partners: Partners) -> None:
+    x12_reno(partners)
     view = place_at_reno(partners)
     request = view.shipments[0]
     assert request.status is RequestStatus.RELEASED
@@ -79,15 +95,6 @@ def test_a_written_940_cancelled_gets_a_cancelling_940(partners: Partners) -> No
     [original] = [p for p in outbox.glob("940-*.x12") if "cancel" not in p.name]
     [cancelling] = sorted(outbox.glob("940-cancel-*.x12"))
     assert cancelling.name.endswith(f"-{request.id}.x12")
-
-    def shipping_order(path: Path) -> tuple[ShippingOrder, int]:
-        received = receive(path.read_bytes(), path.name, sets={"940"})
-        assert not received.errors
-        [document] = received.documents
-        assert isinstance(document.document, ShippingOrder)
-        interchange = received.parsed.interchange
-        assert interchange is not None
-        return document.document, interchange.control
 
     sent, sent_control = shipping_order(original)
     cancelled, cancel_control = shipping_order(cancelling)

@@ -177,7 +177,7 @@ def test_malformed_fulfillment_requests() -> None:
     with pytest.raises(InvalidInput) as error:
         parse_fulfillment_requests(header.replace(b",quantity", b"") + b"\n")
     assert problems_of(error) == ["line 1: missing column 'quantity'"]
-    row = b"r,o,,web,DC-RENO,ground,,2026-06-10,2026-06-13,1,MUG-BLUE,,0,60610,US,1,2,\n"
+    row = b"new,r,o,,web,DC-RENO,ground,,2026-06-10,2026-06-13,1,MUG-BLUE,,0,60610,US,1,2,\n"
     with pytest.raises(InvalidInput) as error:
         parse_fulfillment_requests(header + b"\n" + row)
     assert problems_of(error) == ["line 2, column quantity: must be >= 1, not 0"]

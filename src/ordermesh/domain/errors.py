@@ -19,6 +19,7 @@ prose, so an edge (CLI, API) can render it and map it to an exit code or HTTP st
         ├── InsufficientStock   a reservation asked for more than is available to sell
         ├── StaleInventory      a position moved between reading and writing it
         ├── IllegalTransition   an order or fulfillment request cannot go to that status
+        ├── RequestAccepted     a change would touch a request its node has accepted
         ├── DuplicateOrder      a concurrent request stored the same order first
         └── ConcurrentUpdate    the database aborted a transaction to break a deadlock
 """
@@ -150,6 +151,22 @@ class IllegalTransition(Conflict):
         self.detail = detail
         message = f"{entity} {entity_id} cannot go from {from_status} to {to_status}"
         super().__init__(f"{message}: {detail}" if detail else message)
+
+
+class RequestAccepted(Conflict):
+    """``change`` (a cancel, an address change) would alter fulfillment request
+    ``request_id``, which node ``node_id`` has already accepted: the node may be packing it,
+    so ordermesh refuses rather than change it behind the node's back (docs/lifecycle.md)."""
+
+    def __init__(self, order_id: str, request_id: str, node_id: str, change: str) -> None:
+        self.order_id = order_id
+        self.request_id = request_id
+        self.node_id = node_id
+        self.change = change
+        super().__init__(
+            f"{change} of order {order_id} refused: fulfillment request {request_id} is "
+            f"accepted by {node_id}; ask the node to reject it first"
+        )
 
 
 class DuplicateOrder(Conflict):

@@ -35,6 +35,7 @@ class EventType(StrEnum):
     FULFILLMENT_SHIPPED = "fulfillment.shipped"
     FULFILLMENT_DELIVERED = "fulfillment.delivered"
     FULFILLMENT_CANCELLED = "fulfillment.cancelled"
+    FULFILLMENT_CHANGED = "fulfillment.changed"
     INVENTORY_CHANGED = "inventory.changed"
 
 

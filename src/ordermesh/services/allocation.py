@@ -529,6 +529,64 @@ def _write_backorders(
             )
 
 
+def cancel_request(
+    session: Session, request: FulfillmentRequest, reason: str
+) -> FulfillmentRequest:
+    """Record the request's move to cancelled and tell its node; the caller releases its
+    reservations and saves it."""
+    cancelled = move_request(session, request, RequestStatus.CANCELLED, reason)
+    session.emit(
+        EventType.FULFILLMENT_CANCELLED,
+        request.order_id,
+        request_id=request.id,
+        node_id=request.node_id,
+        reason=reason,
+    )
+    return cancelled
+
+
+def take_request_units(
+    session: Session, request: FulfillmentRequest, take: Mapping[Key, int], reason: str
+) -> FulfillmentRequest:
+    """Take units off an open request (at most what each line has not shipped), release
+    their reservations and save it; tell its node: ``fulfillment.cancelled`` when nothing
+    is left, else ``fulfillment.changed`` with the lines as they now stand. The caller
+    decides what becomes of the units (cancelled from the order, or routed again)."""
+    lines = []
+    taken: dict[Key, int] = {}
+    for line in request.lines:
+        key = (line.line_id, line.sku)
+        units = min(take.get(key, 0), line.wanted - line.shipped_quantity)
+        if units > 0:
+            session.uow.reservations.release_units(
+                reference(request.id, line.line_id, line.sku), units, session.now
+            )
+            line = replace(line, cancelled_quantity=line.cancelled_quantity + units)
+            taken[key] = units
+        lines.append(line)
+    if not taken:
+        return request
+    changed = replace(request, lines=tuple(lines))
+    if changed.units == 0:
+        changed = cancel_request(session, changed, reason)
+    else:
+        session.emit(
+            EventType.FULFILLMENT_CHANGED,
+            request.order_id,
+            request_id=request.id,
+            node_id=request.node_id,
+            status=str(request.status),
+            reason=reason,
+            lines=[_line_json(line) for line in changed.lines if line.wanted > 0],
+            removed=[
+                {"line_id": line_id, "sku": sku, "quantity": units}
+                for (line_id, sku), units in sorted(taken.items())
+            ],
+        )
+    session.uow.orders.save_request(changed, session.now)
+    return changed
+
+
 def shrink(
     session: Session, node_id: str, sku: str, units: int, reason: AdjustmentReason
 ) -> PositionChange | None:

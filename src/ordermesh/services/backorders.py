@@ -21,6 +21,7 @@ from ordermesh.services.allocation import (
     emit_inventory_change,
     refresh_status,
 )
+from ordermesh.services.over_reservation import reroute_over_reserved
 from ordermesh.services.ports import UnitOfWork
 from ordermesh.services.routing import Searches
 
@@ -34,19 +35,26 @@ def after_inventory_change(
     *,
     searches: Searches,
 ) -> list[str]:
-    """Record ``inventory.changed`` for every change made and re-route the backorders of
-    the SKUs that became more available; write the events. Call it as the last step of
-    the inventory unit of work, just before its commit. Returns the orders re-routed."""
+    """Record ``inventory.changed`` for every change made, take the excess off positions
+    left holding fewer units than they reserved (``over_reservation``) and re-route the
+    backorders of the SKUs that became more available; write the events. Call it as the
+    last step of the inventory unit of work, just before its commit. Returns the orders
+    re-routed."""
     session = Session(uow, network, now, actor, searches=searches)
     for change in changes:
         if not change.is_noop:
             emit_inventory_change(session, change)
+    # Units the shelf no longer holds are routed again first, so that a receipt elsewhere
+    # in the same change can already serve them.
+    rerouted = reroute_over_reserved(session, changes)
     rose = {
         change.sku
         for change in changes
         if change.on_hand_delta > 0 or change.safety_stock_after < change.safety_stock_before
     }
-    rerouted = reroute_waiting(session, rose)
+    for order_id in reroute_waiting(session, rose):
+        if order_id not in rerouted:
+            rerouted.append(order_id)
     session.flush()
     return rerouted
 

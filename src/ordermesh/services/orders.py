@@ -23,6 +23,7 @@ from ordermesh.domain.errors import (
     IllegalTransition,
     InvalidInput,
     Problem,
+    RequestAccepted,
     UnknownOrder,
 )
 from ordermesh.domain.events import EventType
@@ -43,12 +44,14 @@ from ordermesh.services.allocation import (
     OrderUnits,
     Session,
     allocate,
+    cancel_request,
     current_network,
     move_request,
     order_units,
     reference,
     refresh_status,
     sku_units,
+    take_request_units,
 )
 from ordermesh.services.backorders import reroute_waiting
 from ordermesh.services.ports import (
@@ -576,7 +579,8 @@ def _take_units(
     per_key: Mapping[Key, int],
     reason: str,
 ) -> set[str]:
-    """Cancel ``per_key`` units, waiting ones first; returns the SKUs whose stock was freed."""
+    """Cancel ``per_key`` units, waiting ones first; returns the SKUs whose stock was freed.
+    ``RequestAccepted`` when the units can only come from a request its node accepted."""
     uow = session.uow
     left = dict(per_key)
     for backorder in sorted(waiting, key=lambda b: (b.created_at, b.id), reverse=True):
@@ -585,38 +589,34 @@ def _take_units(
         if take:
             uow.orders.set_backorder_quantity(backorder.id, backorder.quantity - take)
             left[key] -= take
-    freed: set[str] = set()
+    plan: list[tuple[FulfillmentRequest, dict[Key, int]]] = []
     open_requests = sorted(
         (r for r in requests if r.status.holds_stock),
         key=lambda r: (_CANCEL_ORDER[r.status], r.created_at, r.id),
     )
     for request in open_requests:
-        new_lines = []
+        take_here: dict[Key, int] = {}
         for line in request.lines:
             key = (line.line_id, line.sku)
             take = min(left.get(key, 0), line.wanted - line.shipped_quantity)
             if take:
                 left[key] -= take
-                uow.reservations.release_units(
-                    reference(request.id, line.line_id, line.sku), take, session.now
-                )
-                freed.add(line.sku)
-                line = replace(line, cancelled_quantity=line.cancelled_quantity + take)
-            new_lines.append(line)
-        changed = replace(request, lines=tuple(new_lines))
-        if changed == request:
-            continue
-        if changed.units == 0:
-            changed = move_request(session, changed, RequestStatus.CANCELLED, reason)
-            session.emit(
-                EventType.FULFILLMENT_CANCELLED,
-                request.order_id,
-                request_id=request.id,
-                node_id=request.node_id,
-                reason=reason,
-            )
-        uow.orders.save_request(changed, session.now)
+                take_here[key] = take
+        if take_here:
+            _refuse_if_accepted(request, "cancel")
+            plan.append((request, take_here))
+    freed: set[str] = set()
+    for request, take_here in plan:
+        take_request_units(session, request, take_here, reason)
+        freed.update(sku for _, sku in take_here)
     return freed
+
+
+def _refuse_if_accepted(request: FulfillmentRequest, change: str) -> None:
+    """A request its node accepted is not changed behind the node's back: the caller asks
+    the node to reject it (its units are then routed again) and tries again."""
+    if request.status is RequestStatus.ACCEPTED:
+        raise RequestAccepted(request.order_id, request.id, request.node_id, change)
 
 
 def cancel_requests(
@@ -632,15 +632,7 @@ def cancel_requests(
                     reference(request.id, line.line_id, line.sku), session.now
                 )
                 units[(line.line_id, line.sku)] += open_units
-        cancelled = move_request(session, request, RequestStatus.CANCELLED, reason)
-        session.uow.orders.save_request(cancelled, session.now)
-        session.emit(
-            EventType.FULFILLMENT_CANCELLED,
-            request.order_id,
-            request_id=request.id,
-            node_id=request.node_id,
-            reason=reason,
-        )
+        session.uow.orders.save_request(cancel_request(session, request, reason), session.now)
     return dict(units)
 
 
@@ -648,12 +640,34 @@ def cancel_requests(
 
 
 def hold_order(
-    uow: UnitOfWork, order_id: str, clock: Clock, *, actor: str, reason: str = ""
+    uow: UnitOfWork,
+    order_id: str,
+    clock: Clock,
+    *,
+    actor: str,
+    reason: str = "",
+    routing: Routing = DEFAULT_ROUTING,
 ) -> OrderView:
-    """Stop releasing the order's fulfillment requests to nodes until it is released;
-    requests already released stay with their nodes."""
+    """Stop releasing the order's fulfillment requests to nodes until it is released.
+    Requests already released and not yet accepted are recalled: cancelled at their nodes
+    (which are told) and their units routed again as requests that wait, unreleased, for
+    the order's release. Accepted requests stay with their nodes (docs/lifecycle.md)."""
+    searches = Searches(routing)
+    return retrying(lambda lock: _hold(uow, order_id, clock, actor, reason, lock, searches))
+
+
+def _hold(
+    uow: UnitOfWork,
+    order_id: str,
+    clock: Clock,
+    actor: str,
+    reason: str,
+    lock: bool,
+    searches: Searches,
+) -> OrderView:
     with uow:
-        session = Session(uow, current_network(uow), clock.now(), actor)
+        network = current_network(uow)
+        session = Session(uow, network, clock.now(), actor, lock_positions=lock, searches=searches)
         order = _locked(uow, order_id)
         session.record(
             hold_transition(order_id, order.status, order.on_hold, HoldState.ON_HOLD),
@@ -661,7 +675,17 @@ def hold_order(
             reason,
         )
         session.emit(EventType.ORDER_HELD, order_id, reason=reason)
-        uow.orders.save(replace(order, on_hold=True), session.now)
+        order = replace(order, on_hold=True)
+        released = [
+            r for r in uow.orders.requests_of([order_id]) if r.status is RequestStatus.RELEASED
+        ]
+        if released:
+            why = f"order held: {reason}" if reason else "order held"
+            needs = cancel_requests(session, released, why)
+            order = allocate(session, order, needs, reason=why)
+            order = refresh_status(session, order, why)
+        else:
+            uow.orders.save(order, session.now)
         view = _view(uow, order_id)
         session.flush()
         uow.commit()
@@ -699,9 +723,10 @@ def release_order(
         return view
 
 
-_ADDRESS_CHANGEABLE = frozenset(
-    {RequestStatus.CREATED, RequestStatus.CANCELLED, RequestStatus.REJECTED}
-)
+# Requests no node has accepted: an address change cancels them (telling a node that had
+# one) and routes their units to the new address.
+_RECALLABLE = frozenset({RequestStatus.CREATED, RequestStatus.RELEASED})
+_ADDRESS_CHANGEABLE = _RECALLABLE | {RequestStatus.CANCELLED, RequestStatus.REJECTED}
 
 
 def change_address(
@@ -713,9 +738,10 @@ def change_address(
     actor: str,
     routing: Routing = DEFAULT_ROUTING,
 ) -> OrderView:
-    """Ship the order somewhere else, while none of its requests has been released (an
-    order on hold, or one wholly backordered): its requests are cancelled, their stock
-    released, and every unit not shipped is routed again to the new address."""
+    """Ship the order somewhere else, while no node has accepted or shipped any of it:
+    its requests are cancelled (a node that had one is told, ``fulfillment.cancelled``),
+    their stock released, and every unit is routed again to the new address.
+    ``RequestAccepted`` when a node has accepted one of its requests."""
     searches = Searches(routing)
     return retrying(
         lambda lock: _change_address(uow, order_id, ship_to, clock, actor, lock, searches)
@@ -744,19 +770,20 @@ def _change_address(
             )
         requests = uow.orders.requests_of([order_id])
         for request in requests:
-            # Finished requests (cancelled, rejected) hold nothing; any other has reached
-            # a node, which may already be packing it.
+            # Finished requests (cancelled, rejected) hold nothing; one not yet accepted is
+            # recalled from its node; an accepted one may already be packed.
+            _refuse_if_accepted(request, "address change")
             if request.status not in _ADDRESS_CHANGEABLE:
                 raise IllegalTransition(
                     str(EntityKind.FULFILLMENT_REQUEST),
                     request.id,
                     request.status,
                     RequestStatus.CANCELLED,
-                    "the address can change only before the order's requests are released",
+                    "units have shipped: the address can no longer change",
                 )
         needs: defaultdict[Key, int] = defaultdict(int)
-        created = [r for r in requests if r.status is RequestStatus.CREATED]
-        for key, units in cancel_requests(session, created, "address changed").items():
+        recalled = [r for r in requests if r.status in _RECALLABLE]
+        for key, units in cancel_requests(session, recalled, "address changed").items():
             needs[key] += units
         waiting = uow.orders.backorders_of([order_id])
         for backorder in waiting:

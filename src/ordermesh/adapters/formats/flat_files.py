@@ -32,6 +32,7 @@ __all__ = [
     "FulfillmentRequestRow",
     "InventoryDelta",
     "NodeFileKind",
+    "RequestAction",
     "ShipmentConfirmation",
     "node_file_kind",
     "parse_fulfillment_cancellations",
@@ -45,6 +46,7 @@ __all__ = [
 ]
 
 FULFILLMENT_REQUEST_COLUMNS: Final = (
+    "action",
     "request_id",
     "order_id",
     "external_id",
@@ -103,8 +105,16 @@ def node_file_kind(data: bytes, source: str) -> NodeFileKind:
 # -- fulfillment requests (out) ---------------------------------------------------------------
 
 
+class RequestAction(StrEnum):
+    """What a fulfillment request file tells the node to do with the request it names."""
+
+    NEW = "new"  # a request the node has not seen: ship it
+    REPLACE = "replace"  # a request sent before, changed: ship these lines instead
+
+
 @dataclass(frozen=True, slots=True)
 class FulfillmentRequestRow:
+    action: RequestAction
     request_id: str
     order_id: str
     external_id: str
@@ -126,9 +136,12 @@ class FulfillmentRequestRow:
 
 
 def render_fulfillment_requests(
-    requests: Iterable[tuple[FulfillmentRequest, OrderView]], network: Network
+    requests: Iterable[tuple[FulfillmentRequest, OrderView]],
+    network: Network,
+    action: RequestAction = RequestAction.NEW,
 ) -> str:
-    """One row per request line still wanted, ``\\n`` line endings."""
+    """One row per request line still wanted, ``\\n`` line endings; ``replace``: the
+    request was sent before and these rows now stand for all of it."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(FULFILLMENT_REQUEST_COLUMNS)
@@ -140,6 +153,7 @@ def render_fulfillment_requests(
                 continue
             writer.writerow(
                 [
+                    str(action),
                     request.id,
                     order.id,
                     order.external_id or "",
@@ -248,6 +262,17 @@ def parse_fulfillment_requests(
     for line, cells in data_rows(rows, problems):
         quantity = whole_number(cells["quantity"], f"line {line}, column quantity", problems, 1)
         try:
+            action = RequestAction(cells["action"].lower())
+        except ValueError:
+            actions = ", ".join(str(action) for action in RequestAction)
+            problems.append(
+                Problem(
+                    f"line {line}, column action",
+                    f"must be one of {actions}, not {cells['action']!r}",
+                )
+            )
+            continue
+        try:
             ship_date = date.fromisoformat(cells["ship_date"])
             promise_date = date.fromisoformat(cells["promise_date"])
             lat, lon = float(cells["lat"]), float(cells["lon"])
@@ -258,6 +283,7 @@ def parse_fulfillment_requests(
             continue
         result.append(
             FulfillmentRequestRow(
+                action=action,
                 request_id=cells["request_id"],
                 order_id=cells["order_id"],
                 external_id=cells["external_id"],

@@ -13,6 +13,7 @@ import io
 from ordermesh.adapters.formats.flat_files import (
     FulfillmentCancellation,
     NodeFileKind,
+    RequestAction,
     node_file_kind,
     parse_inventory_deltas,
     parse_shipment_confirmations,
@@ -242,10 +243,15 @@ def _reason(error: OrdermeshError) -> str:
 
 
 def fulfillment_request_csv(
-    tx: FileTransaction, partner: Partner, event: StoredEvent, network: Network
+    tx: FileTransaction,
+    partner: Partner,
+    event: StoredEvent,
+    network: Network,
+    action: RequestAction = RequestAction.NEW,
 ) -> OutboundFile | None:
-    """The request a ``fulfillment.released`` event names, as a CSV for its node; None when
-    the request is no longer with the node (cancelled or rejected since)."""
+    """The request a ``fulfillment.released`` event names, as a CSV for its node (or, with
+    ``replace``, the request a ``fulfillment.changed`` event names, as it now stands); None
+    when the request is no longer with the node (cancelled or rejected since)."""
     request = get_request(tx.uow, str(event.data["request_id"]))
     if request.status not in (RequestStatus.RELEASED, RequestStatus.ACCEPTED):
         return None
@@ -254,7 +260,7 @@ def fulfillment_request_csv(
     return OutboundFile(
         folder=partner.connector.outbox,
         name=f"fulfillment-{event.id:010d}-{request.id}.csv",
-        content=render_fulfillment_requests([(request, order)], network),
+        content=render_fulfillment_requests([(request, order)], network, action),
         kind=REQUEST_KIND,
     )
 

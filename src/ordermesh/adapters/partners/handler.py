@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ordermesh.adapters.formats.flat_files import RequestAction
+from ordermesh.adapters.formats.x12 import x940
 from ordermesh.adapters.partners import csv_files, x12_files
 from ordermesh.domain.events import EventType
 from ordermesh.domain.model import ConnectorType
@@ -62,6 +64,8 @@ class FileHandler:
             return [] if document is None else [(partner, document)]
         if event.type == EventType.FULFILLMENT_CANCELLED:
             return self._cancellation(tx, event, network, clock)
+        if event.type == EventType.FULFILLMENT_CHANGED:
+            return self._replacement(tx, event, network, clock)
         if event.type == EventType.FULFILLMENT_SHIPPED and event.order_id is not None:
             order = get_order(tx.uow, event.order_id)
             channel = network.channels.get(order.channel)
@@ -77,16 +81,47 @@ class FileHandler:
     ) -> list[tuple[Partner, OutboundFile]]:
         """A request whose document was written to a csv or x12 node's outbox gets a
         cancellation there, in the node's format now; a request never written gets none."""
-        node = network.nodes.get(str(event.data["node_id"]))
-        if node is None or node.connector.type not in (ConnectorType.CSV, ConnectorType.X12):
+        partner = _node_holding_document(tx, event, network)
+        if partner is None:
             return []
-        partner = Partner(Role.NODE, node.id, node.connector)
-        if not _request_written(tx, partner, str(event.data["request_id"])):
-            return []
-        if node.connector.type is ConnectorType.CSV:
+        if partner.connector.type is ConnectorType.CSV:
             return [(partner, csv_files.fulfillment_cancellation_csv(tx, partner, event))]
         document = x12_files.warehouse_shipping_cancellation(tx, partner, event, network, clock)
         return [(partner, document)]
+
+    def _replacement(
+        self, tx: FileTransaction, event: StoredEvent, network: Network, clock: Clock
+    ) -> list[tuple[Partner, OutboundFile]]:
+        """A request whose document was written to a csv or x12 node's outbox, changed
+        since (fewer units): the request as it now stands, replacing the earlier document
+        (a CSV with action ``replace``, a 940 with W0501 ``R``); none if never written."""
+        partner = _node_holding_document(tx, event, network)
+        if partner is None:
+            return []
+        document: OutboundFile | None
+        if partner.connector.type is ConnectorType.CSV:
+            document = csv_files.fulfillment_request_csv(
+                tx, partner, event, network, RequestAction.REPLACE
+            )
+        else:
+            document = x12_files.warehouse_shipping_order(
+                tx, partner, event, network, clock, status=x940.CHANGE
+            )
+        return [] if document is None else [(partner, document)]
+
+
+def _node_holding_document(
+    tx: FileTransaction, event: StoredEvent, network: Network
+) -> Partner | None:
+    """The csv or x12 node of the event's request, when a document of the request was
+    written to its outbox."""
+    node = network.nodes.get(str(event.data["node_id"]))
+    if node is None or node.connector.type not in (ConnectorType.CSV, ConnectorType.X12):
+        return None
+    partner = Partner(Role.NODE, node.id, node.connector)
+    if not _request_written(tx, partner, str(event.data["request_id"])):
+        return None
+    return partner
 
 
 def _request_written(tx: FileTransaction, partner: Partner, request_id: str) -> bool:

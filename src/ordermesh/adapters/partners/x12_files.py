@@ -369,10 +369,17 @@ def _ship_to_address(order: OrderView) -> Address:
 
 
 def warehouse_shipping_order(
-    tx: FileTransaction, partner: Partner, event: StoredEvent, network: Network, clock: Clock
+    tx: FileTransaction,
+    partner: Partner,
+    event: StoredEvent,
+    network: Network,
+    clock: Clock,
+    *,
+    status: str = x940.ORIGINAL,
 ) -> OutboundFile | None:
     """The 940 of the request a ``fulfillment.released`` event names; None when the
-    request is no longer with the node."""
+    request is no longer with the node. ``status`` ``R`` (change): the 940 of the request
+    a ``fulfillment.changed`` event names, its lines as they now stand."""
     request = get_request(tx.uow, str(event.data["request_id"]))
     if request.status not in (RequestStatus.RELEASED, RequestStatus.ACCEPTED):
         return None
@@ -385,10 +392,14 @@ def warehouse_shipping_order(
         carrier=(service.carrier or None) if service is not None else None,
     )
     assert partner.connector.outbox is not None, "the network document requires it"
+    shipping_order = replace(shipping_order, status=status)
     content = _render(tx, partner, [generate_940(shipping_order)], event.occurred_at)
-    return OutboundFile(
-        partner.connector.outbox, f"940-{event.id:010d}-{request.id}.x12", content, "940"
-    )
+    name = f"{_940_PREFIX[status]}{event.id:010d}-{request.id}.x12"
+    return OutboundFile(partner.connector.outbox, name, content, "940")
+
+
+# A 940's file name by its W0501: the handler tells documents of a request apart by it.
+_940_PREFIX = {x940.ORIGINAL: "940-", x940.CHANGE: "940-change-", x940.CANCEL: "940-cancel-"}
 
 
 def ship_notice(

@@ -1,7 +1,8 @@
 """940 Warehouse Shipping Order (4010), a fulfillment request to a 3PL: W05, N1 loops,
 G62 dates, W66 carrier, then per line LX, W01 and N9*LI (our line id), W76 totals.
 
-W0501 order status (N original; F cancel: the same W0502 and lines, do not ship), W0502
+W0501 order status (N original; F cancel: the same W0502 and lines, do not ship; R change:
+the same W0502 with the lines as they now stand, replacing the earlier 940), W0502
 depositor order number (the fulfillment request id), W0503 purchase order number; G62 10
 requested ship date, 02 delivery requested; W6601 payment (PP prepaid), W6602
 transportation method (U private parcel), W6605 routing (the shipping service), W6610 SCAC;
@@ -33,6 +34,7 @@ from ordermesh.services.ports import FulfillmentRequest
 
 __all__ = [
     "CANCEL",
+    "CHANGE",
     "ORIGINAL",
     "ShippingOrder",
     "ShippingOrderLine",
@@ -65,6 +67,7 @@ SEGMENTS: Final = frozenset(
 )
 ORIGINAL: Final = "N"  # W0501, element 473
 CANCEL: Final = "F"
+CHANGE: Final = "R"
 REQUESTED_SHIP: Final = "10"
 DELIVERY_REQUESTED: Final = "02"
 

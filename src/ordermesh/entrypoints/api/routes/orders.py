@@ -9,6 +9,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response, status
@@ -329,14 +330,20 @@ def cancel(
     return _transitioned(request, before, after)
 
 
-@router.post("/{order_id}/hold", response_model=OrderOut, summary="Hold the order")
+@router.post(
+    "/{order_id}/hold",
+    response_model=OrderOut,
+    summary="Hold the order: requests not yet accepted are recalled from their nodes",
+)
 def hold(
     request: Request,
     caller: CallerDep,
     order_id: OrderId,
     body: Annotated[ReasonIn | None, Body()] = None,
 ) -> OrderOut:
-    return _hold_or_release(request, caller, order_id, body, order_service.hold_order)
+    routing = _application(request).routing
+    hold_order = partial(order_service.hold_order, routing=routing)
+    return _hold_or_release(request, caller, order_id, body, hold_order)
 
 
 @router.post(
@@ -375,7 +382,7 @@ def _hold_or_release(
 @router.post(
     "/{order_id}/address",
     response_model=OrderOut,
-    summary="Change where the order ships, before any of it is released; it is re-routed",
+    summary="Change where the order ships, before a node accepts any of it; it is re-routed",
 )
 def change_address(
     request: Request, caller: CallerDep, order_id: OrderId, body: ShipToIn
