@@ -112,6 +112,8 @@ class SqlOrderRepository:
                     explanation=None,
                     created_at=at,
                     updated_at=at,
+                    currency=order.currency,
+                    notes=list(order.notes) if order.notes else None,
                 )
             )
         except sa.exc.IntegrityError as error:
@@ -262,6 +264,8 @@ class SqlOrderRepository:
                 created_at=row.created_at,
                 updated_at=row.updated_at,
                 lines=tuple(lines[row.id]),
+                currency=row.currency,
+                notes=tuple(row.notes or ()),
             )
             for row in rows
         ]

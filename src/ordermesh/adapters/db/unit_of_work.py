@@ -7,6 +7,7 @@ from typing import Self
 
 import sqlalchemy as sa
 
+from ordermesh.adapters.db.intake_repository import SqlIntakeExceptionRepository
 from ordermesh.adapters.db.order_repository import (
     SqlApiKeyRepository,
     SqlEventOutbox,
@@ -15,6 +16,7 @@ from ordermesh.adapters.db.order_repository import (
 )
 from ordermesh.adapters.db.repositories import SqlInventoryRepository, SqlNetworkRepository
 from ordermesh.domain.errors import ConcurrentUpdate
+from ordermesh.services.intake_ports import IntakeExceptionRepository
 from ordermesh.services.ports import (
     ApiKeyRepository,
     EventOutbox,
@@ -49,6 +51,7 @@ class SqlUnitOfWork:
     reservations: ReservationLedger
     events: EventOutbox
     api_keys: ApiKeyRepository
+    intake_exceptions: IntakeExceptionRepository
 
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
@@ -92,6 +95,7 @@ def bind_repositories(uow: UnitOfWork, connection: sa.Connection) -> None:
     uow.reservations = SqlReservationLedger(connection)
     uow.events = SqlEventOutbox(connection)
     uow.api_keys = SqlApiKeyRepository(connection)
+    uow.intake_exceptions = SqlIntakeExceptionRepository(connection)
 
 
 def close_transaction(connection: sa.Connection, error: BaseException | None) -> None:

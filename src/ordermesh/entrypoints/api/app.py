@@ -26,6 +26,7 @@ from ordermesh.entrypoints.api.routes import (
     events,
     fulfillment,
     health,
+    intake_exceptions,
     inventory,
     keys,
     network,
@@ -77,7 +78,7 @@ def create_app(
     errors.install(app)
     for module in (health, network, inventory, availability, orders, fulfillment, events, keys):
         app.include_router(module.router)
-    for module in (webhooks, shopify):
+    for module in (webhooks, shopify, intake_exceptions):
         app.include_router(module.router)
     # Added last runs first: authentication, then the body limit, then metrics.
     _observe_requests(app)
