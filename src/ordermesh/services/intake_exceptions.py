@@ -131,22 +131,7 @@ def dismiss(
     uow: UnitOfWork, exception_id: str, reason: str, clock: Clock, *, actor: str
 ) -> IntakeException:
     """Close an open exception without an order, saying why."""
-    with uow:
-        found = _locked(uow, exception_id)
-        check_open(exception_id, found.status, IntakeStatus.DISMISSED)
-        now = clock.now()
-        dismissed = replace(
-            found,
-            status=IntakeStatus.DISMISSED,
-            resolution=reason,
-            resolved_at=now,
-            resolved_by=actor,
-            updated_at=now,
-        )
-        uow.intake_exceptions.save(dismissed)
-        uow.commit()
-    log.info("intake exception %s dismissed by %s: %s", exception_id, actor, reason)
-    return dismissed
+    return _close(uow, exception_id, IntakeStatus.DISMISSED, reason, clock, actor)
 
 
 def retry(
@@ -220,23 +205,43 @@ def _still_open(
 def _resolve(
     uow: UnitOfWork, exception_id: str, order_id: str, clock: Clock, actor: str, how: str
 ) -> IntakeException:
+    return _close(uow, exception_id, IntakeStatus.RESOLVED, how, clock, actor, order_id)
+
+
+def _close(
+    uow: UnitOfWork,
+    exception_id: str,
+    status: IntakeStatus,
+    resolution: str,
+    clock: Clock,
+    actor: str,
+    order_id: str | None = None,
+) -> IntakeException:
+    """Resolve (with the order it became) or dismiss an open exception; resolving one
+    already resolved with the same order is a repeat and changes nothing."""
     with uow:
         found = _locked(uow, exception_id)
-        if found.status is IntakeStatus.RESOLVED and found.order_id == order_id:
+        if found.status is status is IntakeStatus.RESOLVED and found.order_id == order_id:
             return found
-        check_open(exception_id, found.status, IntakeStatus.RESOLVED)
+        check_open(exception_id, found.status, status)
         now = clock.now()
-        resolved = replace(
+        closed = replace(
             found,
-            status=IntakeStatus.RESOLVED,
+            status=status,
             order_id=order_id,
-            resolution=how,
+            resolution=resolution,
             resolved_at=now,
             resolved_by=actor,
             updated_at=now,
-            attempts=found.attempts + 1,
         )
-        uow.intake_exceptions.save(resolved)
+        uow.intake_exceptions.save(closed)
         uow.commit()
-    log.info("intake exception %s resolved by %s: order %s", exception_id, actor, order_id)
-    return resolved
+    log.info(
+        "intake exception %s %s by %s: %s (order %s)",
+        exception_id,
+        status,
+        actor,
+        resolution,
+        order_id,
+    )
+    return closed
