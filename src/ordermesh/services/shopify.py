@@ -353,13 +353,14 @@ def receive(
     routing: Routing = DEFAULT_ROUTING,
 ) -> DeliveryResult:
     """Apply one authenticated delivery; never refuses one (see the module docstring)."""
-    result = _Handling(uow, ledger, reader, delivery, clock, routing).dispatch()
+    handling = _Handling(uow, ledger, reader, delivery, clock, routing)
+    result = handling.dispatch()
     log.info(
         "shopify delivery channel=%s topic=%s webhook_id=%s shopify_order=%s: %s (%s)",
         delivery.channel.id,
         delivery.topic,
         delivery.webhook_id,
-        reader.summary(delivery.body).order_id,
+        handling.summary.order_id,
         result.outcome,
         result.message,
     )
