@@ -180,34 +180,21 @@ class _Catalogue:
         )
 
     def item(self, index: int, line: ShopifyLineItem) -> tuple[str | None, Problem | None]:
-        where = f"line_items[{index}]"
+        """The SKU or bundle a line names, or why it names none."""
+        where = f"line_items[{index}].sku"
         sku = (line.sku or "").strip()
-        if sku:
-            if sku in self.ids:
-                return sku, None
-            return self._unique(f"{where}.sku", sku, self.by_folded_id, "SKU or bundle")
-        title = (line.title or line.name or "").strip()
-        if title:
-            item, problem = self._unique(f"{where}.sku", title, self.by_folded_name, "name")
-            if item is not None:
-                return item, None
-            if problem is not None and "several" in problem.message:
-                return None, problem
-        return None, Problem(
-            f"{where}.sku", f"no SKU, and the title {title!r} names no SKU or bundle"
-        )
-
-    @staticmethod
-    def _unique(
-        where: str, text: str, index: Mapping[str, tuple[str, ...]], kind: str
-    ) -> tuple[str | None, Problem | None]:
-        found = index.get(_folded(text), ())
+        if sku in self.ids:
+            return sku, None
+        text = sku or (line.title or line.name or "").strip()
+        found = (self.by_folded_id if sku else self.by_folded_name).get(_folded(text), ())
         if len(found) == 1:
             return found[0], None
         if found:
             listed = ", ".join(sorted(found))
             return None, Problem(where, f"{text!r} matches several SKUs or bundles: {listed}")
-        return None, Problem(where, f"unknown {kind} {text!r}")
+        if sku:
+            return None, Problem(where, f"unknown SKU or bundle {sku!r}")
+        return None, Problem(where, f"no SKU, and the title {text!r} names no SKU or bundle")
 
 
 # -- mapping ----------------------------------------------------------------------------------
