@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ordermesh.adapters.db.intake_tables import intake_exceptions
+from ordermesh.adapters.db.keyset import older_than
 from ordermesh.adapters.db.order_repository import new_id
 from ordermesh.domain.errors import Problem
 from ordermesh.domain.intake import IntakeStatus
@@ -116,12 +117,7 @@ class SqlIntakeExceptionRepository:
         if where.channel is not None:
             query = query.where(c.channel == where.channel)
         if after is not None:
-            created, exception_id = after
-            query = query.where(
-                sa.or_(
-                    c.created_at < created, sa.and_(c.created_at == created, c.id < exception_id)
-                )
-            )
+            query = query.where(older_than(c.created_at, c.id, after))
         return [_exception(row) for row in self._connection.execute(query).all()]
 
     @staticmethod
