@@ -147,6 +147,19 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/v1/webhooks/dead-letters/{dead_letter_id}/replay"): Case(
         frozenset({ADMIN}), "/v1/webhooks/dead-letters/1/replay"
     ),
+    # A channel key sees its own channel's only: another channel's is 404, as if absent.
+    ("GET", "/v1/intake-exceptions"): Case(frozenset({ADMIN, WEB, OTHER_CHANNEL})),
+    ("GET", "/v1/intake-exceptions/{exception_id}"): Case(
+        frozenset({ADMIN, WEB, OTHER_CHANNEL}), "/v1/intake-exceptions/ixc_none"
+    ),
+    ("POST", "/v1/intake-exceptions/{exception_id}/retry"): Case(
+        frozenset({ADMIN, WEB, OTHER_CHANNEL}), "/v1/intake-exceptions/ixc_none/retry"
+    ),
+    ("POST", "/v1/intake-exceptions/{exception_id}/dismiss"): Case(
+        frozenset({ADMIN, WEB, OTHER_CHANNEL}),
+        "/v1/intake-exceptions/ixc_none/dismiss",
+        {"reason": "a duplicate"},
+    ),
     # No API key: Shopify signs the body instead (404 here: "web" is no Shopify channel).
     ("POST", "/v1/channels/{channel_id}/shopify/orders"): Case(
         PUBLIC, "/v1/channels/web/shopify/orders", body={}

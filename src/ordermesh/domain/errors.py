@@ -14,7 +14,8 @@ prose, so an edge (CLI, API) can render it and map it to an exit code or HTTP st
     │   ├── NetworkNotLoaded
     │   ├── UnknownOrder
     │   ├── UnknownFulfillmentRequest
-    │   └── UnknownReplay
+    │   ├── UnknownReplay
+    │   └── UnknownIntakeException
     └── Conflict                the request is well formed but the state refuses it
         ├── InsufficientStock   a reservation asked for more than is available to sell
         ├── StaleInventory      a position moved between reading and writing it
@@ -182,3 +183,9 @@ class DuplicateOrder(Conflict):
 class ConcurrentUpdate(Conflict):
     """The database aborted a transaction to break a deadlock or a serialisation failure
     between concurrent writers; the services run the whole unit of work again."""
+
+
+class UnknownIntakeException(NotFound):
+    def __init__(self, exception_id: str) -> None:
+        self.exception_id = exception_id
+        super().__init__(f"unknown intake exception {exception_id!r}")

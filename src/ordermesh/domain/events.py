@@ -37,6 +37,7 @@ class EventType(StrEnum):
     FULFILLMENT_CANCELLED = "fulfillment.cancelled"
     FULFILLMENT_CHANGED = "fulfillment.changed"
     INVENTORY_CHANGED = "inventory.changed"
+    INTAKE_EXCEPTION = "intake.exception"
 
 
 # The event an order emits on entering a status (``received`` has its own, at intake).

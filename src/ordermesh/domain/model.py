@@ -69,6 +69,27 @@ class ConnectorType(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class ShopifySettings:
+    """How a Shopify channel's deliveries map onto the network. Pairs rather than dicts
+    keep the connector (and so the node and channel) hashable."""
+
+    # Shopify location id -> the node where the customer collects a local-pickup order.
+    locations: tuple[tuple[str, str], ...] = ()
+    # Words in a shipping line's title or code (case-insensitive) -> service level, tried
+    # in order before the defaults (services.shopify).
+    service_levels: tuple[tuple[str, str], ...] = ()
+    # Shop currency -> units of the network's currency per unit, for a store that sells
+    # in another currency than the network prices in.
+    currency_rates: tuple[tuple[str, float], ...] = ()
+
+    def pickup_node(self, location_id: str) -> str | None:
+        return dict(self.locations).get(location_id)
+
+    def rate(self, currency: str) -> float | None:
+        return dict(self.currency_rates).get(currency)
+
+
+@dataclass(frozen=True, slots=True)
 class Connector:
     """A partner profile: changing it needs no code and loses no in-flight work, since
     documents already written stay in the old outbox and requests keep their state."""
@@ -85,6 +106,7 @@ class Connector:
     component_separator: str = ">"
     url: str | None = None
     secret: str | None = None
+    shopify: ShopifySettings = ShopifySettings()
 
 
 API_CONNECTOR = Connector()

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from ordermesh.bootstrap import bootstrap
+from ordermesh.entrypoints.access_log import log_config
 
 # prometheus-client reads this when it is imported, i.e. in each worker (api/metrics.py).
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -29,6 +30,9 @@ def serve(
     port: int = typer.Option(8000, min=0, max=65535, help="TCP port (0: any free port)."),
     workers: int = typer.Option(1, min=1, help="Worker processes, each with its own engine."),
     log_level: str = typer.Option("info", help="uvicorn log level."),
+    access_log: bool = typer.Option(
+        True, help="One line per request (no headers; secret query values redacted)."
+    ),
 ) -> None:
     """Run the REST API and the operations console (console at /, OpenAPI docs at /docs)."""
     application = bootstrap()  # migrates, once, before the workers race for it
@@ -54,7 +58,8 @@ def serve(
             port=port,
             workers=workers,
             log_level=log_level,
-            access_log=False,
+            access_log=access_log,
+            log_config=log_config(),
         )
     finally:
         if metrics_dir is not None:

@@ -97,6 +97,9 @@ class PlaceOrder:
     placed_at: datetime | None = None
     hold: bool = False  # place it on hold: its fulfillment requests wait to be released
     priority: int = 100  # of its backorders: lower is served first
+    # The currency of the unit prices: None is the network's; any other is refused.
+    currency: str | None = None
+    notes: tuple[str, ...] = ()  # what the channel sent that the order does not carry
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +124,8 @@ class OrderView:
     explanation: Mapping[str, JsonValue] | None  # of the latest routing decision
     created_at: datetime
     updated_at: datetime
+    currency: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +174,8 @@ def _view_of(
         explanation=order.explanation,
         created_at=order.created_at,
         updated_at=order.updated_at,
+        currency=order.currency,
+        notes=order.notes,
     )
 
 
@@ -204,6 +211,8 @@ def _as_stored(order_id: str, order: NewOrder, at: datetime) -> OrderState:
             )
             for line in order.lines
         ),
+        currency=order.currency,
+        notes=order.notes,
     )
 
 
@@ -258,6 +267,13 @@ def check_order(command: PlaceOrder, network: Network) -> None:
         if line.unit_price is not None and not line.unit_price >= 0:
             problems.append(Problem(f"{where}.unit_price", "must be zero or more"))
     problems.extend(_ship_to_problems(command.ship_to, network))
+    if command.currency is not None and command.currency != network.currency:
+        problems.append(
+            Problem(
+                "currency",
+                f"the network prices in {network.currency}, not {command.currency}",
+            )
+        )
     if command.placed_at is not None and command.placed_at.utcoffset() is None:
         problems.append(Problem("placed_at", "must carry a time zone"))
     if problems:
@@ -344,6 +360,8 @@ def _place(
             priority=command.priority,
             placed_at=command.placed_at or now,
             lines=command.lines,
+            currency=command.currency or network.currency,
+            notes=command.notes,
         )
         order_id = uow.orders.add(new_order, now)
         session.new_orders.add(order_id)

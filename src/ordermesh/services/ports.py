@@ -17,6 +17,7 @@ from ordermesh.domain.order import OrderLine, ShipTo
 from ordermesh.domain.routing.explain import JsonValue
 from ordermesh.domain.routing.problem import Problem
 from ordermesh.domain.routing.search import SearchOptions, Strategy, default_strategy
+from ordermesh.services.intake_ports import IntakeExceptionRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +130,8 @@ class OrderState:
     created_at: datetime
     updated_at: datetime
     lines: tuple[OrderLineState, ...]
+    currency: str | None = None  # of the unit prices; None on orders stored before it
+    notes: tuple[str, ...] = ()  # what the channel sent that the order does not carry
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +147,8 @@ class NewOrder:
     priority: int
     placed_at: datetime
     lines: tuple[OrderLine, ...]
+    currency: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -500,6 +505,7 @@ class UnitOfWork(Protocol):
     console_sessions: ConsoleSessionRepository
     statistics: OrderStatistics
     replays: ReplayJobRepository
+    intake_exceptions: IntakeExceptionRepository
 
     def __enter__(self) -> Self: ...
 

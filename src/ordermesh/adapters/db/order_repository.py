@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ordermesh.adapters.db.keyset import older_than
 from ordermesh.adapters.db.tables import (
     api_keys,
     backorders,
@@ -112,6 +113,8 @@ class SqlOrderRepository:
                     explanation=None,
                     created_at=at,
                     updated_at=at,
+                    currency=order.currency,
+                    notes=list(order.notes) if order.notes else None,
                 )
             )
         except sa.exc.IntegrityError as error:
@@ -214,10 +217,7 @@ class SqlOrderRepository:
         if where.created_to is not None:
             query = query.where(o.created_at < where.created_to)
         if after is not None:
-            created, order_id = after
-            query = query.where(
-                sa.or_(o.created_at < created, sa.and_(o.created_at == created, o.id < order_id))
-            )
+            query = query.where(older_than(o.created_at, o.id, after))
         return self._states(self._connection.execute(query).all())
 
     def _states(self, rows: Sequence[sa.Row[Any]]) -> list[OrderState]:
@@ -262,6 +262,8 @@ class SqlOrderRepository:
                 created_at=row.created_at,
                 updated_at=row.updated_at,
                 lines=tuple(lines[row.id]),
+                currency=row.currency,
+                notes=tuple(row.notes or ()),
             )
             for row in rows
         ]

@@ -162,6 +162,10 @@ orders = sa.Table(
     sa.Column("explanation", sa.JSON, nullable=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # The currency of the lines' unit prices (the network's); NULL on orders older than it.
+    sa.Column("currency", sa.Text, nullable=True),
+    # What the channel sent that the order does not carry (skipped gift cards...).
+    sa.Column("notes", sa.JSON, nullable=True),
     # NULLs are distinct in a unique constraint on both databases, so orders without an
     # external id or an idempotency key never collide. Keys are scoped to the channel so
     # that one channel can never be answered with another channel's order.
@@ -320,4 +324,5 @@ replay_jobs = sa.Table(
 )
 
 from ordermesh.adapters.db import delivery_tables as _delivery_tables  # noqa: E402, F401
+from ordermesh.adapters.db import intake_tables as _intake_tables  # noqa: E402, F401
 from ordermesh.adapters.db import partner_tables as _partner_tables  # noqa: E402, F401

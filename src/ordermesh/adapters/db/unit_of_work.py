@@ -8,6 +8,7 @@ from typing import Self
 import sqlalchemy as sa
 
 from ordermesh.adapters.db.console_sessions import SqlConsoleSessionRepository
+from ordermesh.adapters.db.intake_repository import SqlIntakeExceptionRepository
 from ordermesh.adapters.db.order_repository import (
     SqlApiKeyRepository,
     SqlEventOutbox,
@@ -18,6 +19,7 @@ from ordermesh.adapters.db.order_statistics import SqlOrderStatistics
 from ordermesh.adapters.db.replay_jobs import SqlReplayJobRepository
 from ordermesh.adapters.db.repositories import SqlInventoryRepository, SqlNetworkRepository
 from ordermesh.domain.errors import ConcurrentUpdate
+from ordermesh.services.intake_ports import IntakeExceptionRepository
 from ordermesh.services.ports import (
     ApiKeyRepository,
     ConsoleSessionRepository,
@@ -58,6 +60,7 @@ class SqlUnitOfWork:
     console_sessions: ConsoleSessionRepository
     statistics: OrderStatistics
     replays: ReplayJobRepository
+    intake_exceptions: IntakeExceptionRepository
 
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
@@ -104,6 +107,7 @@ def bind_repositories(uow: UnitOfWork, connection: sa.Connection) -> None:
     uow.console_sessions = SqlConsoleSessionRepository(connection)
     uow.statistics = SqlOrderStatistics(connection)
     uow.replays = SqlReplayJobRepository(connection)
+    uow.intake_exceptions = SqlIntakeExceptionRepository(connection)
 
 
 def close_transaction(connection: sa.Connection, error: BaseException | None) -> None:

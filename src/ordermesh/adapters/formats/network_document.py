@@ -41,6 +41,7 @@ from ordermesh.domain.model import (
     Rate,
     ServiceLevel,
     ShippingService,
+    ShopifySettings,
     Sku,
     Zone,
 )
@@ -102,6 +103,13 @@ class ConnectorDoc(_Strict):
     component_separator: Separator = ">"
     url: str | None = None
     secret: Annotated[str, Field(min_length=8)] | None = None
+    # Shopify channels only (ShopifySettings): location id -> pickup node, shipping-line
+    # words -> service level, shop currency -> rate into the network's currency.
+    locations: dict[Annotated[str, Field(min_length=1, max_length=100)], Id] = {}
+    service_levels: dict[Annotated[str, Field(min_length=1, max_length=100)], str] = {}
+    currency_rates: dict[
+        Annotated[str, Field(pattern=r"^[A-Z]{3}$")], Annotated[float, Field(gt=0)]
+    ] = {}
 
     @field_validator("url")
     @classmethod
@@ -330,6 +338,7 @@ def _build(doc: NetworkDoc, problems: list[Problem]) -> Network:
     }
     bundles = {b.id: _bundle(i, b, sku_ids, problems) for i, b in enumerate(doc.bundles)}
     channels = {c.id: _channel(i, c, levels, sku_ids, problems) for i, c in enumerate(doc.channels)}
+    _check_shopify_settings(list(channels.values()), nodes, levels, doc.currency, problems)
     return Network(
         nodes=nodes,
         skus=skus,
@@ -501,4 +510,49 @@ def _connector(
     separators = (doc.element_separator, doc.segment_terminator, doc.component_separator)
     if len(set(separators)) != len(separators):
         problems.append(Problem(where, "the three X12 separators must differ"))
-    return Connector(**doc.model_dump())
+    shopify_only = ("locations", "service_levels", "currency_rates")
+    if kind is not ConnectorType.SHOPIFY:
+        for name in shopify_only:
+            if getattr(doc, name):
+                problems.append(Problem(f"{where}.{name}", "only a shopify connector has it"))
+    fields = doc.model_dump(exclude=set(shopify_only))
+    settings = ShopifySettings(
+        locations=tuple(doc.locations.items()),
+        service_levels=tuple(doc.service_levels.items()),
+        currency_rates=tuple(doc.currency_rates.items()),
+    )
+    return Connector(**fields, shopify=settings)
+
+
+def _check_shopify_settings(
+    channels: Sequence[Channel],
+    nodes: Mapping[str, Node],
+    levels: Mapping[str, ServiceLevel],
+    currency: str,
+    problems: list[Problem],
+) -> None:
+    """A Shopify channel's pickup locations name pickup nodes, its words name service
+    levels, and its rates convert from another currency than the network's."""
+    for index, channel in enumerate(channels):
+        where = f"channels[{index}].connector"
+        settings = channel.connector.shopify
+        for location, node_id in settings.locations:
+            node = nodes.get(node_id)
+            if node is None:
+                problems.append(
+                    Problem(f"{where}.locations.{location}", f"unknown node {node_id!r}")
+                )
+            elif not node.can(Capability.PICKUP):
+                problems.append(
+                    Problem(f"{where}.locations.{location}", f"{node_id} does not offer pickup")
+                )
+        for words, level in settings.service_levels:
+            if level not in levels:
+                problems.append(
+                    Problem(f"{where}.service_levels.{words}", f"unknown service level {level!r}")
+                )
+        for code, _rate in settings.currency_rates:
+            if code == currency:
+                problems.append(
+                    Problem(f"{where}.currency_rates.{code}", "is the network's own currency")
+                )

@@ -25,6 +25,7 @@ from ordermesh.adapters.db.partner_tables import (
 )
 from ordermesh.adapters.db.unit_of_work import bind_repositories, close_transaction, lost_a_race
 from ordermesh.domain.errors import ConcurrentUpdate
+from ordermesh.services.intake_ports import IntakeExceptionRepository
 from ordermesh.services.partner_ports import (
     AlreadyApplied,
     LedgerEntry,
@@ -59,6 +60,7 @@ class SavepointUnitOfWork:
     console_sessions: ConsoleSessionRepository
     statistics: OrderStatistics
     replays: ReplayJobRepository
+    intake_exceptions: IntakeExceptionRepository
 
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection

@@ -27,6 +27,7 @@ from ordermesh.entrypoints.api.routes import (
     events,
     fulfillment,
     health,
+    intake_exceptions,
     inventory,
     keys,
     network,
@@ -94,7 +95,7 @@ def create_app(
         replays,
     ):
         app.include_router(module.router)
-    for module in (webhooks, shopify):
+    for module in (webhooks, shopify, intake_exceptions):
         app.include_router(module.router)
     console.install(app)
     # Added last runs first: authentication, then the body limit, then metrics.

@@ -269,6 +269,13 @@ class OrderOut(BaseModel):
     explanation: dict[str, Any] | None
     created_at: datetime
     updated_at: datetime
+    currency: str | None = Field(
+        default=None, description="of the unit prices (the network's); null on older orders"
+    )
+    notes: list[str] = Field(
+        default_factory=list,
+        description="what the channel sent that the order does not carry (skipped lines...)",
+    )
 
 
 class OrderPage(BaseModel):

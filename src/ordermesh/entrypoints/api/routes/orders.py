@@ -137,6 +137,8 @@ def order_out(view: OrderView) -> OrderOut:
         explanation=dict(view.explanation) if view.explanation is not None else None,
         created_at=view.created_at,
         updated_at=view.updated_at,
+        currency=view.currency,
+        notes=list(view.notes),
     )
 
 
