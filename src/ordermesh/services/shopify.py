@@ -35,7 +35,7 @@ from typing import Protocol
 
 from ordermesh.domain.errors import IllegalTransition, InvalidInput, NotFound, Problem
 from ordermesh.domain.intake import IntakeSource
-from ordermesh.domain.lifecycle import OrderStatus
+from ordermesh.domain.lifecycle import OrderStatus, RequestStatus
 from ordermesh.domain.model import Channel, ConnectorType
 from ordermesh.domain.network import Network
 from ordermesh.domain.order import ShipTo
@@ -317,6 +317,18 @@ class _Handling:
         view = order_service.get_order(self.uow(), order_id)
         if same_place(view.ship_to, ship_to):
             return DeliveryResult(Outcome.UNCHANGED, "the address is unchanged", order=view)
+        released = sorted({r.node_id for r in view.shipments if r.status not in _NOT_YET_AT_A_NODE})
+        if released:
+            # A node may be picking it already: a person decides (docs/partners.md).
+            return self.keep(
+                ORDERS_UPDATED,
+                [
+                    Problem(
+                        "shipping_address",
+                        f"changed in Shopify after release to {', '.join(released)}",
+                    )
+                ],
+            )
         try:
             view = order_service.change_address(
                 self.uow(), order_id, ship_to, self.clock, actor=self.actor, routing=self.routing
@@ -329,6 +341,10 @@ class _Handling:
         except InvalidInput as error:
             return self.keep(ORDERS_UPDATED, error.problems)
         return DeliveryResult(Outcome.ADDRESS_CHANGED, "moved to the new address", order=view)
+
+
+# Requests in these states were never sent to a node (or were withdrawn): the order may move.
+_NOT_YET_AT_A_NODE = frozenset({RequestStatus.CREATED, RequestStatus.CANCELLED})
 
 
 def same_place(current: ShipTo, new: ShipTo) -> bool:
