@@ -162,6 +162,8 @@ orders = sa.Table(
     sa.Column("explanation", sa.JSON, nullable=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # When the recipient in ``ship_to`` (personal data) was erased (migration 0006).
+    sa.Column("redacted_at", UtcDateTime(), nullable=True),
     # NULLs are distinct in a unique constraint on both databases, so orders without an
     # external id or an idempotency key never collide. Keys are scoped to the channel so
     # that one channel can never be answered with another channel's order.
