@@ -11,9 +11,11 @@ from dataclasses import replace
 import pytest
 import sqlalchemy as sa
 from test_order_lifecycle import BROOKLYN, CHICAGO, Shop
+from test_webhook_connectors import document, load, relay_pass
 
 from ordermesh.adapters.db.tables import orders as orders_table
 from ordermesh.adapters.db.tables import outbox_events
+from ordermesh.adapters.events.local import WebhookReceiver
 from ordermesh.domain.errors import IllegalTransition, InvalidInput
 from ordermesh.domain.lifecycle import EntityKind, OrderStatus
 from ordermesh.domain.model import Location
@@ -126,6 +128,29 @@ def test_the_node_receives_the_recipient_external_id_and_channel_with_the_reques
     assert released.data["lines"] == [
         {"line_id": "1", "sku": "MUG-BLUE", "bundle_id": None, "quantity": 2}
     ]
+
+
+def test_the_nodes_webhook_delivery_of_the_release_carries_the_recipient(shop: Shop) -> None:
+    shop.stock("DC-RENO", COASTER=5)
+    with WebhookReceiver() as hook:
+        load(shop.engine, document({"url": hook.url, "secret": "reno-secret"}, None))
+        relay_pass(shop.engine)  # the relay sees the connector: deliveries from now on
+        view = shop.place(("COASTER", 1), ship_to=TO_ADA, external_id="web-1003")
+        relay_pass(shop.engine)
+        delivered = [r.json() for r in hook.accepted()]
+
+    (released,) = [e for e in delivered if e["type"] == "fulfillment.released"]
+    assert released["order_id"] == view.id
+    data = released["data"]
+    assert (data["node_id"], data["external_id"], data["channel"]) == (
+        "DC-RENO",
+        "web-1003",
+        "web",
+    )
+    assert (data["ship_to"]["name"], data["ship_to"]["address1"]) == (
+        "Ada Lovelace",
+        "1600 N Clark St",
+    )
 
 
 def test_a_held_order_released_later_sends_the_recipient_of_its_new_address(
