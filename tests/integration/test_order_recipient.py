@@ -19,7 +19,7 @@ from ordermesh.adapters.events.local import WebhookReceiver
 from ordermesh.domain.errors import IllegalTransition, InvalidInput
 from ordermesh.domain.lifecycle import EntityKind, OrderStatus
 from ordermesh.domain.model import Location
-from ordermesh.domain.order import Recipient, ShipTo
+from ordermesh.domain.order import RECIPIENT_FIELDS, Recipient, ShipTo
 from ordermesh.services import fulfillment, orders
 from ordermesh.services.orders import OrderView
 from ordermesh.services.ports import StoredEvent
@@ -35,6 +35,14 @@ ADA = Recipient(
     email="ada@example.com",
 )
 TO_ADA = replace(CHICAGO, recipient=ADA)
+# What an event says of CHICAGO besides the recipient.
+CHICAGO_DATA = {
+    "postal_code": "60610",
+    "country": "US",
+    "lat": 41.9107,
+    "lon": -87.634,
+    "pickup_node": None,
+}
 
 
 @pytest.fixture
@@ -111,11 +119,7 @@ def test_the_node_receives_the_recipient_external_id_and_channel_with_the_reques
     assert released.data["external_id"] == "web-1002"
     assert released.data["channel"] == "web"
     assert released.data["ship_to"] == {
-        "postal_code": "60610",
-        "country": "US",
-        "lat": 41.9107,
-        "lon": -87.634,
-        "pickup_node": None,
+        **CHICAGO_DATA,
         "name": "Ada Lovelace",
         "company": "Analytical Engines Ltd",
         "address1": "1600 N Clark St",
@@ -223,16 +227,7 @@ def test_redacting_a_fulfilled_order_erases_the_recipient_everywhere_it_is_kept(
     for personal in ("Lovelace", "Clark St", "Apt 3", "555 0100", "ada@example.com"):
         assert personal not in stored
     (released,) = events_of(shop, view.id, "fulfillment.released")
-    assert released.data["ship_to"] == {
-        "postal_code": "60610",
-        "country": "US",
-        "lat": 41.9107,
-        "lon": -87.634,
-        "pickup_node": None,
-        **dict.fromkeys(
-            ("name", "company", "address1", "address2", "city", "region", "phone", "email")
-        ),
-    }
+    assert released.data["ship_to"] == {**CHICAGO_DATA, **dict.fromkeys(RECIPIENT_FIELDS)}
     (event,) = events_of(shop, view.id, "order.redacted")
     assert event.data == {"actor": "api:admin"}
     last = orders.order_history(shop.uow(), view.id)[-1]
