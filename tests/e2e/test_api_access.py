@@ -111,7 +111,8 @@ MATRIX: dict[tuple[str, str], Case] = {
         CHANNEL_WEB, body=lambda world: order_body("web", world.external_id())
     ),
     ("GET", "/v1/orders"): Case(frozenset({ADMIN, WEB, OTHER_CHANNEL})),
-    ("GET", "/v1/orders/{order_id}"): Case(CHANNEL_WEB, _order_path()),
+    # The node holding the order's request reads it (and its recipient); no other node.
+    ("GET", "/v1/orders/{order_id}"): Case(CHANNEL_WEB | {NODE_X}, _order_path()),
     ("GET", "/v1/orders/{order_id}/history"): Case(CHANNEL_WEB, _order_path("/history")),
     ("POST", "/v1/orders/{order_id}/cancel"): Case(CHANNEL_WEB, _order_path("/cancel")),
     ("POST", "/v1/orders/{order_id}/hold"): Case(CHANNEL_WEB, _order_path("/hold")),
@@ -119,6 +120,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/v1/orders/{order_id}/address"): Case(
         CHANNEL_WEB, _order_path("/address"), {"postal_code": "10001"}
     ),
+    # Admin only (409 here: the order is open, not fulfilled or cancelled).
+    ("POST", "/v1/orders/{order_id}/redact"): Case(frozenset({ADMIN}), _order_path("/redact")),
     ("GET", "/v1/nodes/{node}/fulfillment-requests"): Case(
         NODE_RENO, "/v1/nodes/DC-RENO/fulfillment-requests"
     ),

@@ -11,7 +11,13 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from ordermesh.bootstrap import bootstrap
+from ordermesh.config import Settings
+from ordermesh.domain.model import Location
+from ordermesh.domain.order import OrderLine, Recipient, ShipTo
 from ordermesh.entrypoints.cli import app
+from ordermesh.services import orders
+from ordermesh.services.orders import PlaceOrder
 
 DATA = Path(__file__).parent.parent / "data"
 NETWORK = DATA / "network_small.yaml"
@@ -230,3 +236,36 @@ def test_a_generated_network_validates_and_its_inventory_loads(
     assert run_json(cli, "network", "load", str(network_file))["created"]
     report = run_json(cli, "inventory", "load", str(stock_file))
     assert report["nodes"] == 6 + 3 + 40 + 2
+
+
+def test_orders_redact_erases_the_recipient_of_a_closed_order_only(
+    loaded: CliRunner, database_url: str
+) -> None:
+    application = bootstrap(Settings(database_url=database_url))
+    try:
+        ada = Recipient(name="Ada Lovelace", address1="1600 N Clark St", phone="+1 312 555 0100")
+        command = PlaceOrder(
+            channel="web",
+            ship_to=ShipTo(Location(41.9107, -87.634, "60610", "US"), recipient=ada),
+            service_level="standard",
+            lines=(OrderLine("1", "COASTER", 1),),
+        )
+        view, _ = orders.place_order(application.uow(), command, application.clock, actor="t")
+
+        refused = run_json(loaded, "orders", "redact", view.id, code=5)
+        assert refused["error"] == "IllegalTransition"
+        assert orders.get_order(application.uow(), view.id).ship_to.recipient == ada
+
+        orders.cancel_order(application.uow(), view.id, application.clock, actor="t")
+        done = run_json(loaded, "orders", "redact", view.id, "--actor", "privacy-desk")
+
+        assert (done["order_id"], done["status"]) == (view.id, "cancelled")
+        assert (done["postal_code"], done["country"]) == ("60610", "US")
+        assert orders.get_order(application.uow(), view.id).ship_to.recipient is None
+        last = orders.order_history(application.uow(), view.id)[-1]
+        assert (last.transition.to_status, last.actor) == ("redacted", "privacy-desk")
+        again = run_json(loaded, "orders", "redact", view.id, code=5)
+        assert again["message"].endswith("cannot go from redacted to redacted")
+        run(loaded, "orders", "redact", "ord_missing", code=4)
+    finally:
+        application.close()

@@ -24,12 +24,12 @@ from ordermesh.adapters.formats.flat_files import (
 from ordermesh.adapters.formats.network_document import load_network_file
 from ordermesh.domain.errors import InvalidInput
 from ordermesh.domain.inventory import AdjustmentReason
-from ordermesh.domain.lifecycle import OrderStatus, RequestStatus
+from ordermesh.domain.lifecycle import RequestStatus
 from ordermesh.domain.model import Location
 from ordermesh.domain.network import Network
-from ordermesh.domain.order import ShipTo
-from ordermesh.services.orders import OrderView
+from ordermesh.domain.order import RECIPIENT_FIELDS, Recipient, ShipTo
 from ordermesh.services.ports import FulfillmentRequest, RequestLine
+from ordermesh.services.request_view import RequestView
 
 NETWORK_FILE = Path(__file__).parent.parent / "data" / "network_small.yaml"
 AT = datetime(2026, 6, 10, 15, 0, tzinfo=UTC)
@@ -65,29 +65,22 @@ def test_fulfillment_requests_round_trip(network: Network) -> None:
             RequestLine("3", "PILLOW", None, 1, cancelled_quantity=1),
         ),
     )
-    order = OrderView(
-        id="ord_1",
+    view = RequestView(
+        request,
         channel="web",
         external_id="A1",
-        idempotency_key=None,
-        customer_tier=None,
-        ship_to=ShipTo(Location(41.9107, -87.634, "60610", "US", "IL")),
-        service_level="standard",
-        tags=(),
-        status=OrderStatus.ROUTED,
-        on_hold=False,
-        placed_at=AT,
-        promised_by=None,
-        rule_set_id=None,
-        rule_set_version=None,
-        lines=(),
-        shipments=(),
-        backordered=(),
-        explanation=None,
-        created_at=AT,
-        updated_at=AT,
+        ship_to=ShipTo(
+            Location(41.9107, -87.634, "60610", "US", "IL"),
+            recipient=Recipient(
+                name="Ada Lovelace",
+                address1="1600 N Clark St, Apt 3",
+                city="Chicago",
+                region="IL",
+                phone="+1 312 555 0100",
+            ),
+        ),
     )
-    text = render_fulfillment_requests([(request, order)], network)
+    text = render_fulfillment_requests([view], network)
     assert text.splitlines()[0] == ",".join(FULFILLMENT_REQUEST_COLUMNS)
     rows = parse_fulfillment_requests(text.encode())
     # A line wholly cancelled is not sent; a partly cancelled one asks for what is left.
@@ -97,6 +90,23 @@ def test_fulfillment_requests_round_trip(network: Network) -> None:
     ]
     assert rows[0].external_id == "A1" and rows[0].ship_date == date(2026, 6, 10)
     assert (rows[0].lat, rows[0].lon, rows[0].postal_code) == (41.9107, -87.634, "60610")
+    assert rows[1].recipient == {
+        "name": "Ada Lovelace",
+        "company": "",
+        "address1": "1600 N Clark St, Apt 3",
+        "address2": "",
+        "city": "Chicago",
+        "region": "IL",
+        "phone": "+1 312 555 0100",
+        "email": "",
+    }
+
+
+def test_a_request_file_without_the_recipient_columns_still_reads() -> None:
+    header = ",".join(c for c in FULFILLMENT_REQUEST_COLUMNS if c not in RECIPIENT_FIELDS)
+    row = "r,o,,web,DC-RENO,ground,,2026-06-10,2026-06-13,1,MUG-BLUE,,2,60610,US,1,2,"
+    [parsed] = parse_fulfillment_requests(f"{header}\n{row}\n".encode())
+    assert parsed.quantity == 2 and set(parsed.recipient.values()) == {""}
 
 
 def test_shipment_confirmations_round_trip() -> None:
@@ -177,7 +187,8 @@ def test_malformed_fulfillment_requests() -> None:
     with pytest.raises(InvalidInput) as error:
         parse_fulfillment_requests(header.replace(b",quantity", b"") + b"\n")
     assert problems_of(error) == ["line 1: missing column 'quantity'"]
-    row = b"new,r,o,,web,DC-RENO,ground,,2026-06-10,2026-06-13,1,MUG-BLUE,,0,60610,US,1,2,\n"
+    row = b"new,r,o,,web,DC-RENO,ground,,2026-06-10,2026-06-13,1,MUG-BLUE,,0,60610,US,1,2,"
+    row += b"," * len(RECIPIENT_FIELDS) + b"\n"
     with pytest.raises(InvalidInput) as error:
         parse_fulfillment_requests(header + b"\n" + row)
     assert problems_of(error) == ["line 2, column quantity: must be >= 1, not 0"]

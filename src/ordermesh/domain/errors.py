@@ -134,8 +134,9 @@ class UnknownFulfillmentRequest(NotFound):
 
 
 class IllegalTransition(Conflict):
-    """``entity`` ("order", "order_hold" or "fulfillment_request") cannot go from
-    ``from_status`` to ``to_status``; ``detail`` says why when the table alone does not."""
+    """``entity`` ("order", "order_hold", "order_recipient" or "fulfillment_request") cannot
+    go from ``from_status`` to ``to_status``; ``detail`` says why when the table alone does
+    not."""
 
     def __init__(
         self,

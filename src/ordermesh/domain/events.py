@@ -28,6 +28,7 @@ class EventType(StrEnum):
     ORDER_RELEASED = "order.released"
     ORDER_ADDRESS_CHANGED = "order.address_changed"
     ORDER_FULFILLED = "order.fulfilled"
+    ORDER_REDACTED = "order.redacted"
     FULFILLMENT_CREATED = "fulfillment.created"
     FULFILLMENT_RELEASED = "fulfillment.released"
     FULFILLMENT_ACCEPTED = "fulfillment.accepted"

@@ -5,7 +5,11 @@ An order::
     received -> routed | partially_backordered | backordered -> fulfilled | cancelled
 
 and, across those, an on-hold flag (hold / release) that keeps new fulfillment requests
-from being released to nodes. The three routing outcomes move among themselves as
+from being released to nodes, and the recipient (who and the street address), kept until
+a closed order is redacted::
+
+    kept -> redacted                                  (only when fulfilled or cancelled)
+ The three routing outcomes move among themselves as
 exceptions are handled (a rejection backorders units, a receipt fills a backorder).
 
 A fulfillment request (one parcel sent to a node)::
@@ -31,6 +35,7 @@ from ordermesh.domain.errors import IllegalTransition
 class EntityKind(StrEnum):
     ORDER = "order"
     ORDER_HOLD = "order_hold"  # the on-hold flag, recorded as its own small machine
+    ORDER_RECIPIENT = "order_recipient"  # the personal data of the ship-to, until redacted
     FULFILLMENT_REQUEST = "fulfillment_request"
 
 
@@ -50,6 +55,11 @@ class OrderStatus(StrEnum):
 class HoldState(StrEnum):
     ACTIVE = "active"
     ON_HOLD = "on_hold"
+
+
+class RecipientState(StrEnum):
+    KEPT = "kept"
+    REDACTED = "redacted"
 
 
 class RequestStatus(StrEnum):
@@ -157,6 +167,24 @@ def hold_transition(
     if current == target:
         raise IllegalTransition(str(EntityKind.ORDER_HOLD), order_id, current, target)
     return Transition(EntityKind.ORDER_HOLD, order_id, current, target)
+
+
+def redaction_transition(order_id: str, status: OrderStatus, redacted: bool) -> Transition:
+    """Erase the recipient of a closed order. An open order still needs it (a node may be
+    printing its label); a second redaction is refused, as a second hold is."""
+    current = RecipientState.REDACTED if redacted else RecipientState.KEPT
+    target = RecipientState.REDACTED
+    if status.is_open:
+        raise IllegalTransition(
+            str(EntityKind.ORDER_RECIPIENT),
+            order_id,
+            current,
+            target,
+            f"the order is {status}: only a fulfilled or cancelled order is redacted",
+        )
+    if redacted:
+        raise IllegalTransition(str(EntityKind.ORDER_RECIPIENT), order_id, current, target)
+    return Transition(EntityKind.ORDER_RECIPIENT, order_id, current, target)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,11 @@ their input; routing only reads them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from ordermesh.domain.errors import Problem
 from ordermesh.domain.model import Location
 
 
@@ -51,6 +53,55 @@ class Recipient:
                 self.email,
             )
         )
+
+
+# The longest value kept per recipient field: room for any real label (X12 allows 60 for
+# a name, 55 for a street line; e-mail addresses stop at 254), and a bound a column holds.
+RECIPIENT_MAX_LENGTHS: Mapping[str, int] = {
+    "name": 100,
+    "company": 100,
+    "address1": 100,
+    "address2": 100,
+    "city": 60,
+    "region": 10,
+    "phone": 30,
+    "email": 254,
+}
+
+RECIPIENT_FIELDS: tuple[str, ...] = tuple(RECIPIENT_MAX_LENGTHS)
+
+
+def recipient_fields(recipient: Recipient | None) -> dict[str, str | None]:
+    """Each recipient field by name, every one None when there is no recipient."""
+    return {
+        name: None if recipient is None else getattr(recipient, name) for name in RECIPIENT_FIELDS
+    }
+
+
+def recipient_problems(recipient: Recipient, where: str = "ship_to") -> list[Problem]:
+    """Every field too long or holding a line break or other control character (a label,
+    a CSV row or an EDI segment cannot carry one), and an e-mail address not shaped
+    ``local@domain.tld``."""
+    problems: list[Problem] = []
+    for name, limit in RECIPIENT_MAX_LENGTHS.items():
+        value: str | None = getattr(recipient, name)
+        if value is None:
+            continue
+        path = f"{where}.{name}" if where else name
+        if len(value) > limit:
+            problems.append(Problem(path, f"at most {limit} characters, not {len(value)}"))
+        if any(ord(char) < 32 or ord(char) == 127 for char in value):
+            problems.append(Problem(path, "must not hold line breaks or control characters"))
+    email = recipient.email
+    if email is not None and not _looks_like_email(email):
+        path = f"{where}.email" if where else "email"
+        problems.append(Problem(path, f"{email!r} is not an e-mail address"))
+    return problems
+
+
+def _looks_like_email(value: str) -> bool:
+    local, _, domain = value.partition("@")
+    return bool(local) and "." in domain and "@" not in domain and value.split() == [value]
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from ordermesh.entrypoints.simulate import simulate
 from ordermesh.entrypoints.worker import events_app, webhooks_app, worker
 from ordermesh.services import inventory as inventory_service
 from ordermesh.services import network as network_service
+from ordermesh.services import orders as order_service
 
 app = typer.Typer(help="ordermesh: distributed order management.", no_args_is_help=True)
 network_app = typer.Typer(help="Validate, load and show the network document.")
@@ -45,6 +46,8 @@ app.add_typer(keys_app, name="keys")
 app.command("worker")(worker)
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(events_app, name="events")
+orders_app = typer.Typer(help="Orders: erase the personal data of closed ones.")
+app.add_typer(orders_app, name="orders")
 
 out = Console()
 err = Console(stderr=True)
@@ -294,6 +297,40 @@ def keys_create(
         out.print_json(data={"role": role, "label": label, "key": key})
     else:
         out.print(f"new {role} key (shown once, keep it): {key}", highlight=False, soft_wrap=True)
+
+
+@orders_app.command("redact")
+def orders_redact(
+    order_id: str,
+    actor: str = typer.Option("cli", help="Who is recorded as having erased it."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Erase the recipient (name, company, street, city, region, phone, e-mail) of a
+    fulfilled or cancelled order; its postal code and country stay, for KPIs."""
+    with _application() as application:
+        view = _run(
+            as_json,
+            lambda: order_service.redact_order(
+                application.uow(), order_id, application.clock, actor=actor
+            ),
+        )
+    assert view.redacted_at is not None
+    location = view.ship_to.location
+    if as_json:
+        out.print_json(
+            data={
+                "order_id": view.id,
+                "status": str(view.status),
+                "redacted_at": view.redacted_at.isoformat(),
+                "postal_code": location.postal_code,
+                "country": location.country,
+            }
+        )
+    else:
+        out.print(
+            f"{view.id}: recipient erased at {view.redacted_at.isoformat()}"
+            f" (kept: postal code {location.postal_code}, country {location.country})"
+        )
 
 
 @app.command()

@@ -42,6 +42,7 @@ from ordermesh.services.ports import (
     RequestLine,
     UnitOfWork,
 )
+from ordermesh.services.request_view import released_data, request_view
 from ordermesh.services.routing import Searches
 
 T = TypeVar("T")
@@ -393,7 +394,8 @@ def _write_shipments(
             lines=request_lines,
         )
         request_id = uow.orders.add_request(new_request, session.now)
-        session.written_requests.append(_as_stored(request_id, new_request, session.now))
+        stored = _as_stored(request_id, new_request, session.now)
+        session.written_requests.append(stored)
         session.record(
             Transition(EntityKind.FULFILLMENT_REQUEST, request_id, None, RequestStatus.CREATED),
             order.id,
@@ -423,8 +425,7 @@ def _write_shipments(
             session.emit(
                 EventType.FULFILLMENT_RELEASED,
                 order.id,
-                request_id=request_id,
-                node_id=shipment.node_id,
+                **released_data(request_view(stored, order)),
             )
         for (line_id, sku), quantity in units.items():
             placed[(line_id, sku)] += quantity

@@ -46,6 +46,7 @@ from ordermesh.services.ports import (
     Routing,
     UnitOfWork,
 )
+from ordermesh.services.request_view import RequestView, request_views
 from ordermesh.services.retry import retrying
 from ordermesh.services.routing import Searches
 
@@ -65,18 +66,20 @@ def list_requests(
     *,
     cursor: str | None = None,
     limit: int = 100,
-) -> Page[FulfillmentRequest]:
-    """A node's requests, oldest first; by default the ones it has to act on."""
+) -> Page[RequestView]:
+    """A node's requests with their orders' ship-to, oldest first; by default the ones it
+    has to act on."""
     check_limit(limit, MAX_PAGE)
     after = None if cursor is None else decode_cursor(cursor)
     wanted = ACTIVE_STATUSES if statuses is None else frozenset(statuses)
     with uow:
         found = uow.orders.requests_at([node_id], wanted, after, limit + 1)
+        views = request_views(uow, found[:limit])
     next_cursor = None
     if len(found) > limit:
         last = found[limit - 1]
         next_cursor = encode_cursor(last.created_at, last.id)
-    return Page(tuple(found[:limit]), next_cursor)
+    return Page(tuple(views), next_cursor)
 
 
 def get_request(uow: UnitOfWork, request_id: str) -> FulfillmentRequest:
@@ -85,6 +88,15 @@ def get_request(uow: UnitOfWork, request_id: str) -> FulfillmentRequest:
     if request is None:
         raise UnknownFulfillmentRequest(request_id)
     return request
+
+
+def get_request_view(uow: UnitOfWork, request_id: str) -> RequestView:
+    """The request as its node receives it: with its order's ship-to, id and channel."""
+    with uow:
+        request = uow.orders.get_request(request_id)
+        if request is None:
+            raise UnknownFulfillmentRequest(request_id)
+        return request_views(uow, [request])[0]
 
 
 def _load(session: Session, request_id: str) -> tuple[OrderState, FulfillmentRequest]:

@@ -34,10 +34,11 @@ from ordermesh.domain.lifecycle import (
     RequestStatus,
     Transition,
     hold_transition,
+    redaction_transition,
 )
 from ordermesh.domain.model import Capability
 from ordermesh.domain.network import Network
-from ordermesh.domain.order import OrderLine, ShipTo
+from ordermesh.domain.order import OrderLine, ShipTo, recipient_problems
 from ordermesh.domain.routing.explain import JsonValue
 from ordermesh.services.allocation import (
     Key,
@@ -67,6 +68,12 @@ from ordermesh.services.ports import (
     StoredEvent,
     TransitionEntry,
     UnitOfWork,
+)
+from ordermesh.services.request_view import (
+    nodes_holding,
+    redacted_data,
+    released_data,
+    request_view,
 )
 from ordermesh.services.retry import retrying
 from ordermesh.services.routing import Searches
@@ -126,6 +133,12 @@ class OrderView:
     updated_at: datetime
     currency: str | None = None
     notes: tuple[str, ...] = ()
+    redacted_at: datetime | None = None  # when the recipient was erased (docs/lifecycle.md)
+
+    @property
+    def readers(self) -> frozenset[str]:
+        """The nodes that may read the order and its recipient (docs/api.md)."""
+        return nodes_holding(self.shipments)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +189,7 @@ def _view_of(
         updated_at=order.updated_at,
         currency=order.currency,
         notes=order.notes,
+        redacted_at=order.redacted_at,
     )
 
 
@@ -281,6 +295,12 @@ def check_order(command: PlaceOrder, network: Network) -> None:
 
 
 def _ship_to_problems(ship_to: ShipTo, network: Network) -> list[Problem]:
+    recipient = ship_to.recipient
+    problems = [] if recipient is None else recipient_problems(recipient)
+    return problems + _destination_problems(ship_to, network)
+
+
+def _destination_problems(ship_to: ShipTo, network: Network) -> list[Problem]:
     pickup = ship_to.pickup_node
     if pickup is not None:
         node = network.nodes.get(pickup)
@@ -298,7 +318,8 @@ def _ship_to_problems(ship_to: ShipTo, network: Network) -> list[Problem]:
 def _resolved(ship_to: ShipTo, network: Network) -> ShipTo:
     if ship_to.pickup_node is None:
         return ship_to
-    return ShipTo(network.nodes[ship_to.pickup_node].location, ship_to.pickup_node)
+    # The customer who collects keeps their name, phone and e-mail for the store to call.
+    return replace(ship_to, location=network.nodes[ship_to.pickup_node].location)
 
 
 def place_order(
@@ -732,8 +753,7 @@ def release_order(
                 session.emit(
                     EventType.FULFILLMENT_RELEASED,
                     order_id,
-                    request_id=request.id,
-                    node_id=request.node_id,
+                    **released_data(request_view(released, order)),
                 )
         view = _view(uow, order_id)
         session.flush()
@@ -817,6 +837,35 @@ def _change_address(
         order = allocate(session, order, needs, waiting=waiting, reason="address changed")
         order = refresh_status(session, order, "address changed")
         view = _views(uow, [order])[0]
+        session.flush()
+        uow.commit()
+        return view
+
+
+# -- redaction ------------------------------------------------------------------------------
+
+
+def redact_order(uow: UnitOfWork, order_id: str, clock: Clock, *, actor: str) -> OrderView:
+    """Erase the recipient (name, company, street, city, region, phone, e-mail) of a
+    fulfilled or cancelled order, wherever ordermesh keeps it: the order and the data of
+    its stored events. Postal code and country stay, for KPIs. Recorded as an
+    ``order_recipient`` transition and an ``order.redacted`` event."""
+    with uow:
+        session = Session(uow, current_network(uow), clock.now(), actor)
+        order = _locked(uow, order_id)
+        session.record(
+            redaction_transition(order_id, order.status, order.redacted_at is not None),
+            order_id,
+            "personal data erased",
+        )
+        ship_to = replace(order.ship_to, recipient=None)
+        uow.orders.save(replace(order, ship_to=ship_to, redacted_at=session.now), session.now)
+        for event in uow.events.of_order(order_id):
+            erased = redacted_data(event.data)
+            if erased is not None:
+                uow.events.rewrite(event.id, erased)
+        session.emit(EventType.ORDER_REDACTED, order_id, actor=actor)
+        view = _view(uow, order_id)
         session.flush()
         uow.commit()
         return view

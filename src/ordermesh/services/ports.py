@@ -132,6 +132,7 @@ class OrderState:
     lines: tuple[OrderLineState, ...]
     currency: str | None = None  # of the unit prices; None on orders stored before it
     notes: tuple[str, ...] = ()  # what the channel sent that the order does not carry
+    redacted_at: datetime | None = None  # when ``ship_to.recipient`` was erased
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,8 +295,13 @@ class OrderRepository(Protocol):
         one order (say a cancel and a shipment) run one after the other."""
         ...
 
+    def get_many(self, order_ids: Collection[str]) -> list[OrderState]:
+        """The orders of these ids that exist, in no particular order."""
+        ...
+
     def save(self, order: OrderState, at: datetime) -> None:
-        """Write the mutable fields of the order and its lines."""
+        """Write the mutable fields of the order (its ship-to, recipient included) and its
+        lines."""
         ...
 
     def page(
@@ -401,6 +407,15 @@ class EventOutbox(Protocol):
         ...
 
     def after(self, event_id: int, limit: int) -> list[StoredEvent]: ...
+
+    def of_order(self, order_id: str) -> list[StoredEvent]:
+        """Every event of the order, in order."""
+        ...
+
+    def rewrite(self, event_id: int, data: Mapping[str, JsonValue]) -> None:
+        """Replace the data of a stored event: only to erase personal data (redaction);
+        an event otherwise never changes once written."""
+        ...
 
 
 class ApiKeyRepository(Protocol):

@@ -19,6 +19,7 @@ from ordermesh.domain.lifecycle import (
     derive_order_status,
     hold_transition,
     order_transition,
+    redaction_transition,
     request_transition,
 )
 
@@ -90,6 +91,24 @@ def test_holding_a_held_order_or_releasing_an_active_one_is_refused() -> None:
         hold_transition("ord_1", OrderStatus.ROUTED, False, HoldState.ACTIVE)
     with pytest.raises(IllegalTransition, match="fulfilled"):
         hold_transition("ord_1", OrderStatus.FULFILLED, False, HoldState.ON_HOLD)
+
+
+@pytest.mark.parametrize("status", [OrderStatus.FULFILLED, OrderStatus.CANCELLED])
+def test_a_closed_order_is_redacted_once(status: OrderStatus) -> None:
+    done = redaction_transition("ord_1", status, redacted=False)
+    assert (done.entity, done.from_status, done.to_status) == (
+        EntityKind.ORDER_RECIPIENT,
+        "kept",
+        "redacted",
+    )
+    with pytest.raises(IllegalTransition, match="redacted to redacted"):
+        redaction_transition("ord_1", status, redacted=True)
+
+
+@pytest.mark.parametrize("status", [s for s in OrderStatus if s.is_open])
+def test_an_open_order_keeps_its_recipient(status: OrderStatus) -> None:
+    with pytest.raises(IllegalTransition, match="only a fulfilled or cancelled order"):
+        redaction_transition("ord_1", status, redacted=False)
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,7 @@ from ordermesh.domain.events import Event
 from ordermesh.domain.inventory import ChangeKind, PositionChange
 from ordermesh.domain.lifecycle import EntityKind, OrderStatus, RequestStatus, Transition
 from ordermesh.domain.model import Location
-from ordermesh.domain.order import ShipTo
+from ordermesh.domain.order import RECIPIENT_FIELDS, Recipient, ShipTo, recipient_fields
 from ordermesh.services.ports import (
     ApiKey,
     BackorderEntry,
@@ -61,6 +61,7 @@ def new_id(prefix: str) -> str:
 
 def ship_to_json(ship_to: ShipTo) -> dict[str, Any]:
     location = ship_to.location
+    recipient = ship_to.recipient
     return {
         "lat": location.lat,
         "lon": location.lon,
@@ -68,10 +69,15 @@ def ship_to_json(ship_to: ShipTo) -> dict[str, Any]:
         "country": location.country,
         "state": location.state,
         "pickup_node": ship_to.pickup_node,
+        # Absent on orders stored before recipients were kept, null once redacted.
+        "recipient": (
+            None if recipient is None or recipient.is_empty else recipient_fields(recipient)
+        ),
     }
 
 
 def ship_to_from_json(data: Mapping[str, Any]) -> ShipTo:
+    recipient = data.get("recipient")
     return ShipTo(
         location=Location(
             lat=data["lat"],
@@ -81,6 +87,11 @@ def ship_to_from_json(data: Mapping[str, Any]) -> ShipTo:
             state=data.get("state"),
         ),
         pickup_node=data.get("pickup_node"),
+        recipient=(
+            None
+            if not recipient
+            else Recipient(**{name: recipient.get(name) for name in RECIPIENT_FIELDS})
+        ),
     )
 
 
@@ -165,12 +176,19 @@ class SqlOrderRepository:
             return None
         return self._states([row])[0]
 
+    def get_many(self, order_ids: Collection[str]) -> list[OrderState]:
+        if not order_ids:
+            return []
+        query = sa.select(orders).where(orders.c.id.in_(sorted(set(order_ids))))
+        return self._states(self._connection.execute(query).all())
+
     def save(self, order: OrderState, at: datetime) -> None:
         self._connection.execute(
             orders.update()
             .where(orders.c.id == order.id)
             .values(
                 ship_to=ship_to_json(order.ship_to),
+                redacted_at=order.redacted_at,
                 status=str(order.status),
                 on_hold=order.on_hold,
                 promised_by=order.promised_by,
@@ -264,6 +282,7 @@ class SqlOrderRepository:
                 lines=tuple(lines[row.id]),
                 currency=row.currency,
                 notes=tuple(row.notes or ()),
+                redacted_at=row.redacted_at,
             )
             for row in rows
         ]
@@ -786,6 +805,20 @@ class SqlEventOutbox:
 
     def after(self, event_id: int, limit: int) -> list[StoredEvent]:
         e = outbox_events.c
+        return self._stored(
+            sa.select(outbox_events).where(e.id > event_id).order_by(e.id).limit(limit)
+        )
+
+    def of_order(self, order_id: str) -> list[StoredEvent]:
+        e = outbox_events.c
+        return self._stored(sa.select(outbox_events).where(e.order_id == order_id).order_by(e.id))
+
+    def rewrite(self, event_id: int, data: Mapping[str, Any]) -> None:
+        self._connection.execute(
+            outbox_events.update().where(outbox_events.c.id == event_id).values(payload=dict(data))
+        )
+
+    def _stored(self, query: sa.Select[Any]) -> list[StoredEvent]:
         return [
             StoredEvent(
                 id=row.id,
@@ -796,9 +829,7 @@ class SqlEventOutbox:
                 occurred_at=row.created_at,
                 data=row.payload,
             )
-            for row in self._connection.execute(
-                sa.select(outbox_events).where(e.id > event_id).order_by(e.id).limit(limit)
-            )
+            for row in self._connection.execute(query)
         ]
 
 

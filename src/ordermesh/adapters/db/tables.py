@@ -166,6 +166,8 @@ orders = sa.Table(
     sa.Column("currency", sa.Text, nullable=True),
     # What the channel sent that the order does not carry (skipped gift cards...).
     sa.Column("notes", sa.JSON, nullable=True),
+    # When the recipient in ``ship_to`` (personal data) was erased (migration 0006).
+    sa.Column("redacted_at", UtcDateTime(), nullable=True),
     # NULLs are distinct in a unique constraint on both databases, so orders without an
     # external id or an idempotency key never collide. Keys are scoped to the channel so
     # that one channel can never be answered with another channel's order.

@@ -20,8 +20,8 @@ from ordermesh.adapters.formats.csv_table import data_rows, header_problems, rea
 from ordermesh.domain.errors import InvalidInput, Problem
 from ordermesh.domain.inventory import AdjustmentReason
 from ordermesh.domain.network import Network
-from ordermesh.services.orders import OrderView
-from ordermesh.services.ports import FulfillmentRequest
+from ordermesh.domain.order import RECIPIENT_FIELDS, recipient_fields
+from ordermesh.services.request_view import RequestView
 
 __all__ = [
     "CANCELLATION_COLUMNS",
@@ -65,6 +65,11 @@ FULFILLMENT_REQUEST_COLUMNS: Final = (
     "lat",
     "lon",
     "pickup_node",
+    *RECIPIENT_FIELDS,
+)
+# Files written before the recipient columns existed still read.
+_REQUEST_REQUIRED: Final = tuple(
+    c for c in FULFILLMENT_REQUEST_COLUMNS if c not in RECIPIENT_FIELDS
 )
 SHIPMENT_REQUIRED: Final = ("request_id", "line_id", "sku", "shipped")
 SHIPMENT_OPTIONAL: Final = ("tracking_number", "carrier")
@@ -133,10 +138,12 @@ class FulfillmentRequestRow:
     lat: float
     lon: float
     pickup_node: str
+    # The recipient, each "" when not given (or erased): see RECIPIENT_FIELDS.
+    recipient: Mapping[str, str] = field(default_factory=dict)
 
 
 def render_fulfillment_requests(
-    requests: Iterable[tuple[FulfillmentRequest, OrderView]],
+    requests: Iterable[RequestView],
     network: Network,
     action: RequestAction = RequestAction.NEW,
 ) -> str:
@@ -145,9 +152,11 @@ def render_fulfillment_requests(
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(FULFILLMENT_REQUEST_COLUMNS)
-    for request, order in requests:
+    for view in requests:
+        request = view.request
         service = network.services.get(request.service_id)
-        location = order.ship_to.location
+        location = view.ship_to.location
+        recipient = [value or "" for value in recipient_fields(view.ship_to.recipient).values()]
         for line in request.lines:
             if line.wanted <= 0:
                 continue
@@ -155,9 +164,9 @@ def render_fulfillment_requests(
                 [
                     str(action),
                     request.id,
-                    order.id,
-                    order.external_id or "",
-                    order.channel,
+                    request.order_id,
+                    view.external_id or "",
+                    view.channel,
                     request.node_id,
                     request.service_id,
                     service.carrier if service is not None else "",
@@ -171,7 +180,8 @@ def render_fulfillment_requests(
                     location.country or "",
                     f"{location.lat:.6f}",
                     f"{location.lon:.6f}",
-                    order.ship_to.pickup_node or "",
+                    view.ship_to.pickup_node or "",
+                    *recipient,
                 ]
             )
     return buffer.getvalue()
@@ -255,7 +265,7 @@ def parse_fulfillment_requests(
     """The rows of a fulfillment request file (what a node's software reads)."""
     rows = read_rows(data, source)
     header = rows[0]
-    problems = header_problems(header, FULFILLMENT_REQUEST_COLUMNS, ())
+    problems = header_problems(header, _REQUEST_REQUIRED, RECIPIENT_FIELDS)
     if problems:
         raise InvalidInput(source, problems)
     result: list[FulfillmentRequestRow] = []
@@ -302,6 +312,7 @@ def parse_fulfillment_requests(
                 lat=lat,
                 lon=lon,
                 pickup_node=cells["pickup_node"],
+                recipient={name: cells.get(name, "") for name in RECIPIENT_FIELDS},
             )
         )
     if problems:

@@ -25,7 +25,12 @@ from ordermesh.adapters.formats.orders_csv import parse_orders_csv
 from ordermesh.domain.errors import InvalidInput, OrdermeshError, Problem
 from ordermesh.domain.lifecycle import RequestStatus
 from ordermesh.domain.network import Network
-from ordermesh.services.fulfillment import accept, confirm_shipment, get_request
+from ordermesh.services.fulfillment import (
+    accept,
+    confirm_shipment,
+    get_request,
+    get_request_view,
+)
 from ordermesh.services.inventory import adjust, apply_snapshots
 from ordermesh.services.network import current_network
 from ordermesh.services.orders import PlaceOrder, get_order, place_order
@@ -252,15 +257,15 @@ def fulfillment_request_csv(
     """The request a ``fulfillment.released`` event names, as a CSV for its node (or, with
     ``replace``, the request a ``fulfillment.changed`` event names, as it now stands); None
     when the request is no longer with the node (cancelled or rejected since)."""
-    request = get_request(tx.uow, str(event.data["request_id"]))
+    view = get_request_view(tx.uow, str(event.data["request_id"]))
+    request = view.request
     if request.status not in (RequestStatus.RELEASED, RequestStatus.ACCEPTED):
         return None
-    order = get_order(tx.uow, request.order_id)
     assert partner.connector.outbox is not None, "the network document requires it"
     return OutboundFile(
         folder=partner.connector.outbox,
         name=f"fulfillment-{event.id:010d}-{request.id}.csv",
-        content=render_fulfillment_requests([(request, order)], network, action),
+        content=render_fulfillment_requests([view], network, action),
         kind=REQUEST_KIND,
     )
 

@@ -7,7 +7,8 @@ bound to one role:
 - ``channel:<id>``: submit orders for channel ``<id>`` and read, cancel, hold, release or
   re-address its own orders, read availability, the network and rule sets;
 - ``node:<id>``: read its own fulfillment requests and accept, reject, ship or deliver them,
-  post inventory for itself only, read availability and the network.
+  read an order while it holds one of its requests (not cancelled or rejected), post
+  inventory for itself only, read availability and the network.
 
 A missing, unknown or revoked key is 401; a known key whose role may not do this is 403.
 """
@@ -15,7 +16,7 @@ A missing, unknown or revoked key is 401; a known key whose role may not do this
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -79,6 +80,15 @@ class Caller:
             raise Forbidden(
                 f"role {self.role!r} may not act for node {node_id!r}",
                 {"role": self.role, "node": node_id},
+            )
+        return self
+
+    def for_any_node(self, node_ids: Collection[str]) -> Caller:
+        """Admin, or the key of one of these nodes."""
+        if not self.is_admin and not (self.kind == "node" and self.scope in node_ids):
+            raise Forbidden(
+                f"role {self.role!r} holds no fulfillment request of this order",
+                {"role": self.role},
             )
         return self
 

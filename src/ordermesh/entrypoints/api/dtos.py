@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ordermesh.domain.inventory import AdjustmentReason
 from ordermesh.domain.lifecycle import RejectReason
+from ordermesh.domain.order import RECIPIENT_MAX_LENGTHS
 
 Id = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
 MAX_UNITS = 1_000_000
@@ -162,14 +163,29 @@ class CustomerIn(Request):
     tier: Annotated[str, Field(min_length=1, max_length=40)] | None = None
 
 
+def _recipient_text(name: str) -> Any:
+    limit = RECIPIENT_MAX_LENGTHS[name]
+    return Field(default=None, max_length=limit, description=f"at most {limit} characters")
+
+
 class ShipToIn(Request):
-    """A postal address (postal code + country), a point (lat/lon), or a pickup node."""
+    """A postal address (postal code + country), a point (lat/lon), or a pickup node; and,
+    optionally, who receives it and the street address a label needs (personal data: only
+    admin, the channel and the nodes shipping the order may read it back)."""
 
     postal_code: Annotated[str, Field(min_length=3, max_length=12)] | None = None
     country: Annotated[str, Field(min_length=2, max_length=2)] = "US"
     lat: Annotated[float, Field(ge=-90, le=90)] | None = None
     lon: Annotated[float, Field(ge=-180, le=180)] | None = None
     pickup_node: Id | None = None
+    name: str | None = _recipient_text("name")
+    company: str | None = _recipient_text("company")
+    address1: str | None = _recipient_text("address1")
+    address2: str | None = _recipient_text("address2")
+    city: str | None = _recipient_text("city")
+    region: str | None = _recipient_text("region")
+    phone: str | None = _recipient_text("phone")
+    email: str | None = _recipient_text("email")
 
     @model_validator(mode="after")
     def _one_destination(self) -> ShipToIn:
@@ -210,6 +226,14 @@ class ShipToOut(BaseModel):
     postal_code: str | None
     country: str | None
     pickup_node: str | None
+    name: str | None = Field(description="null when not given, or once the order is redacted")
+    company: str | None
+    address1: str | None
+    address2: str | None
+    city: str | None
+    region: str | None = Field(description="state or province code")
+    phone: str | None
+    email: str | None
 
 
 class OrderLineOut(BaseModel):
@@ -276,6 +300,9 @@ class OrderOut(BaseModel):
         default_factory=list,
         description="what the channel sent that the order does not carry (skipped lines...)",
     )
+    redacted_at: datetime | None = Field(
+        description="when the recipient (personal data) was erased; null while it is kept"
+    )
 
 
 class OrderPage(BaseModel):
@@ -328,6 +355,9 @@ class KeyOut(BaseModel):
 
 class FulfillmentRequestOut(ShipmentOut):
     order_id: str
+    external_id: str | None = Field(description="the channel's order id")
+    channel: str
+    ship_to: ShipToOut = Field(description="the order's ship-to: where, and who receives it")
     created_at: datetime
     updated_at: datetime
 

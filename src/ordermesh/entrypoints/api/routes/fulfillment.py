@@ -1,4 +1,5 @@
 """Fulfillment requests, as nodes see them: list their own, accept, reject, ship, deliver.
+Each comes with its order's ship-to (who and where), channel order id and channel.
 
 A node's key acts on its own requests only; admin on any.
 """
@@ -20,11 +21,12 @@ from ordermesh.entrypoints.api.dtos import (
     ShipIn,
 )
 from ordermesh.entrypoints.api.metrics import Metrics
-from ordermesh.entrypoints.api.routes.orders import shipment_out
+from ordermesh.entrypoints.api.routes.orders import ship_to_out, shipment_out
 from ordermesh.services import fulfillment as fulfillment_service
 from ordermesh.services import network as network_service
 from ordermesh.services.orders import MAX_PAGE
 from ordermesh.services.ports import FulfillmentRequest
+from ordermesh.services.request_view import RequestView
 
 router = APIRouter(prefix="/v1", tags=["fulfillment"])
 
@@ -41,13 +43,22 @@ def _application(request: Request) -> Application:
     return application
 
 
-def request_out(request: FulfillmentRequest) -> FulfillmentRequestOut:
+def request_out(view: RequestView) -> FulfillmentRequestOut:
+    request = view.request
     return FulfillmentRequestOut(
         **shipment_out(request).model_dump(),
         order_id=request.order_id,
+        external_id=view.external_id,
+        channel=view.channel,
+        ship_to=ship_to_out(view.ship_to),
         created_at=request.created_at,
         updated_at=request.updated_at,
     )
+
+
+def _answer(application: Application, request: FulfillmentRequest) -> FulfillmentRequestOut:
+    """A changed request, read back with its order as the node receives it."""
+    return request_out(fulfillment_service.get_request_view(application.uow(), request.id))
 
 
 def _own_request(application: Application, caller: Caller, request_id: str) -> None:
@@ -102,7 +113,7 @@ def get_request(
 ) -> FulfillmentRequestOut:
     application = _application(request)
     _own_request(application, caller, request_id)
-    return request_out(fulfillment_service.get_request(application.uow(), request_id))
+    return request_out(fulfillment_service.get_request_view(application.uow(), request_id))
 
 
 @router.post(
@@ -113,10 +124,11 @@ def get_request(
 def accept(request: Request, caller: CallerDep, request_id: RequestId) -> FulfillmentRequestOut:
     application = _application(request)
     _own_request(application, caller, request_id)
-    return request_out(
+    return _answer(
+        application,
         fulfillment_service.accept(
             application.uow(), request_id, application.clock, actor=caller.actor
-        )
+        ),
     )
 
 
@@ -141,7 +153,7 @@ def reject(
     )
     metrics: Metrics = request.app.state.metrics
     metrics.rejections.labels(rejected.node_id).inc()
-    return request_out(rejected)
+    return _answer(application, rejected)
 
 
 @router.post(
@@ -164,7 +176,8 @@ def ship(
         for line in body.lines:
             key = (line.line_id, line.sku)
             shipped[key] = shipped.get(key, 0) + line.quantity
-    return request_out(
+    return _answer(
+        application,
         fulfillment_service.confirm_shipment(
             application.uow(),
             request_id,
@@ -174,7 +187,7 @@ def ship(
             tracking_number=body.tracking_number,
             carrier=body.carrier,
             routing=application.routing,
-        )
+        ),
     )
 
 
@@ -186,8 +199,9 @@ def ship(
 def deliver(request: Request, caller: CallerDep, request_id: RequestId) -> FulfillmentRequestOut:
     application = _application(request)
     _own_request(application, caller, request_id)
-    return request_out(
+    return _answer(
+        application,
         fulfillment_service.mark_delivered(
             application.uow(), request_id, application.clock, actor=caller.actor
-        )
+        ),
     )

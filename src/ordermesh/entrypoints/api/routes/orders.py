@@ -1,6 +1,8 @@
-"""Orders: submit (idempotent), read, list, cancel, hold, release, change the address.
+"""Orders: submit (idempotent), read, list, cancel, hold, release, change the address,
+redact.
 
-A channel's key acts on its own channel's orders only; admin on any.
+A channel's key acts on its own channel's orders only; admin on any. A node's key reads an
+order while it holds one of its requests; only admin redacts.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from ordermesh.bootstrap import Application
 from ordermesh.domain.errors import InvalidInput, Problem
 from ordermesh.domain.lifecycle import OrderStatus
 from ordermesh.domain.model import Location
-from ordermesh.domain.order import OrderLine, ShipTo
+from ordermesh.domain.order import RECIPIENT_FIELDS, OrderLine, Recipient, ShipTo, recipient_fields
 from ordermesh.entrypoints.api.auth import Caller, CallerDep
 from ordermesh.entrypoints.api.dtos import (
     CancelIn,
@@ -99,7 +101,6 @@ def order_out(view: OrderView) -> OrderOut:
     waiting: defaultdict[str, int] = defaultdict(int)
     for backorder in view.backordered:
         waiting[backorder.sku] += backorder.quantity
-    location = view.ship_to.location
     return OrderOut(
         id=view.id,
         channel=view.channel,
@@ -109,13 +110,7 @@ def order_out(view: OrderView) -> OrderOut:
         on_hold=view.on_hold,
         customer_tier=view.customer_tier,
         service_level=view.service_level,
-        ship_to=ShipToOut(
-            lat=location.lat,
-            lon=location.lon,
-            postal_code=location.postal_code,
-            country=location.country,
-            pickup_node=view.ship_to.pickup_node,
-        ),
+        ship_to=ship_to_out(view.ship_to),
         tags=list(view.tags),
         placed_at=view.placed_at,
         promised_by=view.promised_by,
@@ -139,6 +134,19 @@ def order_out(view: OrderView) -> OrderOut:
         updated_at=view.updated_at,
         currency=view.currency,
         notes=list(view.notes),
+        redacted_at=view.redacted_at,
+    )
+
+
+def ship_to_out(ship_to: ShipTo) -> ShipToOut:
+    location = ship_to.location
+    return ShipToOut(
+        lat=location.lat,
+        lon=location.lon,
+        postal_code=location.postal_code,
+        country=location.country,
+        pickup_node=ship_to.pickup_node,
+        **recipient_fields(ship_to.recipient),
     )
 
 
@@ -147,14 +155,18 @@ def order_out(view: OrderView) -> OrderOut:
 
 def ship_to(body: ShipToIn, where: str = "ship_to") -> ShipTo:
     """Coordinates for the router: given, geocoded from the postal code, or (for a pickup)
-    filled in by the order service from the node."""
+    filled in by the order service from the node; and the recipient, as sent (blank fields
+    are absent ones). The order service checks the recipient's fields."""
+    given = {name: (getattr(body, name) or "").strip() or None for name in RECIPIENT_FIELDS}
+    recipient = Recipient(**given)
+    kept = None if recipient.is_empty else recipient
     if body.pickup_node is not None:
-        return ShipTo(Location(0.0, 0.0), body.pickup_node)
+        return ShipTo(Location(0.0, 0.0), body.pickup_node, kept)
     if body.lat is not None and body.lon is not None:
-        return ShipTo(Location(body.lat, body.lon, body.postal_code, body.country))
+        return ShipTo(Location(body.lat, body.lon, body.postal_code, body.country), None, kept)
     assert body.postal_code is not None
     try:
-        return ShipTo(geocode(body.postal_code, body.country))
+        return ShipTo(geocode(body.postal_code, body.country), None, kept)
     except UnknownPostalCode as error:
         field = f"{where}.postal_code" if where else "postal_code"
         raise InvalidInput("order", [Problem(field, str(error))]) from None
@@ -190,6 +202,18 @@ def _own_order(application: Application, caller: Caller, order_id: str) -> Order
     caller.allow("channel")
     view = order_service.get_order(application.uow(), order_id)
     caller.for_channel(view.channel)
+    return view
+
+
+def _readable_order(application: Application, caller: Caller, order_id: str) -> OrderView:
+    """The order, if the caller may read it and its recipient (personal data): admin, its
+    channel, or a node holding one of its requests; 403 for anyone else."""
+    caller.allow("channel", "node")
+    view = order_service.get_order(application.uow(), order_id)
+    if caller.kind == "node":
+        caller.for_any_node(view.readers)
+    else:
+        caller.for_channel(view.channel)
     return view
 
 
@@ -270,7 +294,7 @@ def list_orders(
 
 @router.get("/{order_id}", response_model=OrderOut, summary="One order")
 def get_order(request: Request, caller: CallerDep, order_id: OrderId) -> OrderOut:
-    return order_out(_own_order(_application(request), caller, order_id))
+    return order_out(_readable_order(_application(request), caller, order_id))
 
 
 @router.get(
@@ -400,3 +424,18 @@ def change_address(
         routing=application.routing,
     )
     return _transitioned(request, before, after)
+
+
+@router.post(
+    "/{order_id}/redact",
+    response_model=OrderOut,
+    summary="Erase the recipient (personal data) of a fulfilled or cancelled order",
+)
+def redact(request: Request, caller: CallerDep, order_id: OrderId) -> OrderOut:
+    caller.allow()
+    application = _application(request)
+    return order_out(
+        order_service.redact_order(
+            application.uow(), order_id, application.clock, actor=caller.actor
+        )
+    )
