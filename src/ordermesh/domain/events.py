@@ -36,6 +36,7 @@ class EventType(StrEnum):
     FULFILLMENT_DELIVERED = "fulfillment.delivered"
     FULFILLMENT_CANCELLED = "fulfillment.cancelled"
     INVENTORY_CHANGED = "inventory.changed"
+    PARTNER_DOCUMENT_REJECTED = "partner.document_rejected"
 
 
 # The event an order emits on entering a status (``received`` has its own, at intake).

@@ -46,6 +46,7 @@ __all__ = [
     "Received",
     "ReceivedDocument",
     "acknowledge",
+    "answer_usage",
     "functional_acknowledgments",
     "receive",
 ]
@@ -251,13 +252,15 @@ def acknowledge(
     acks = functional_acknowledgments(received, all_or_nothing=all_or_nothing)
     if interchange is None or not acks:
         return None
+    forbidden = (separators or ack_separators(received, version)).chars()
     built = build_interchange(
-        [generate_997(ack) for ack in acks],
+        [generate_997(ack, forbidden=forbidden) for ack in acks],
         sender=interchange.receiver,
         receiver=interchange.sender,
         at=at,
         numbers=numbers,
         version=version,
+        usage=answer_usage(interchange),
     )
     first = interchange.groups[0]
     groups = tuple(
@@ -267,6 +270,12 @@ def acknowledge(
         for group in built.groups
     )
     return replace(built, groups=groups)
+
+
+def answer_usage(interchange: Interchange) -> str:
+    """ISA15 of an answer: a test interchange (T) is answered as a test, anything else as
+    production."""
+    return "T" if interchange.usage.strip() == "T" else "P"
 
 
 def ack_separators(received: Received, version: X12Version = "4010") -> Separators:
