@@ -21,6 +21,7 @@ from ordermesh.adapters.formats.network_document import checksum, validate_netwo
 from ordermesh.adapters.formats.x12 import (
     AckCode,
     Address,
+    ElementNote,
     FunctionalAcknowledgment,
     PartyId,
     ProductId,
@@ -29,7 +30,9 @@ from ordermesh.adapters.formats.x12 import (
     PurchaseOrderLine,
     Received,
     Separators,
+    SegmentNote,
     SequentialControlNumbers,
+    SetResponse,
     ShipNotice,
     ShippedLine,
     ShippingAdvice,
@@ -37,14 +40,17 @@ from ordermesh.adapters.formats.x12 import (
     build_interchange,
     generate_850,
     generate_945,
+    generate_997,
     receive,
     write_interchange,
 )
 from ordermesh.adapters.partners import SqlPartnerPorts, partner_ports
+from ordermesh.domain.events import EventType
 from ordermesh.domain.inventory import SnapshotLine
 from ordermesh.domain.lifecycle import OrderStatus, RequestStatus
 from ordermesh.services import fulfillment, inventory, network, orders
 from ordermesh.services.partner_files import poll_inboxes_once, write_outbound_once
+from ordermesh.services.partner_ports import AckStatus
 from ordermesh.services.ports import Clock, UnitOfWork
 
 NETWORK = Path(__file__).parent.parent / "data" / "network_small.yaml"
@@ -214,7 +220,12 @@ def test_850_to_856(app: App, engine: sa.Engine, tmp_path: Path) -> None:
     received, shipping_order = only_document(order_file, "940")
     assert isinstance(shipping_order, ShippingOrder)
     assert received.interchange is not None and received.interchange.receiver == THREEPL
-    assert shipping_order.depositor_order == request.id
+    # W0502 is a short reference (W0502 holds 22 characters), standing for the request.
+    assert shipping_order.depositor_order != request.id
+    assert len(shipping_order.depositor_order) <= 22
+    with app.partners.transaction() as tx:
+        resolved = tx.ledger.resolve_reference("node:3PL-EAST", shipping_order.depositor_order)
+    assert resolved == ("request", request.id)
     assert shipping_order.purchase_order == "PO-4471"
     assert [
         (line.line_id, line.quantity, line.product_ids[0].value) for line in shipping_order.lines
@@ -270,6 +281,29 @@ def test_850_to_856(app: App, engine: sa.Engine, tmp_path: Path) -> None:
         ("2", "COASTER", 4),
     ]
     assert orders.reconcile(app.uow()) == []
+    assert notice.time is not None  # BSN04
+    assert 2 <= len(notice.shipment_id) <= 30
+
+    # The buyer's 997 for the 855 and the 856, the 3PL's for the 940: each recorded on the
+    # document it acknowledges.
+    (tmp_path / "buyer" / "inbox" / "997-855.x12").write_bytes(
+        acknowledging(po_ack_file, BUYER, 201)
+    )
+    (tmp_path / "buyer" / "inbox" / "997-856.x12").write_bytes(
+        acknowledging(notice_file, BUYER, 202)
+    )
+    (tmp_path / "3pl" / "inbox" / "997-940.x12").write_bytes(
+        acknowledging(order_file, THREEPL, 8)
+    )
+    assert poll_inboxes_once(app) == 3
+    assert outbox(tmp_path, "buyer", "997") == [ack_file]  # a 997 is not acknowledged
+    with app.partners.transaction() as tx:
+        documents = tx.ledger.documents()
+    assert {(d.partner, d.set_id, d.ack_status) for d in documents} == {
+        ("channel:b2b", "855", AckStatus.ACCEPTED),
+        ("channel:b2b", "856", AckStatus.ACCEPTED),
+        ("node:3PL-EAST", "940", AckStatus.ACCEPTED),
+    }
 
     # The same 945 dropped again is refused, not applied again.
     before = database(engine)
@@ -280,6 +314,82 @@ def test_850_to_856(app: App, engine: sa.Engine, tmp_path: Path) -> None:
     assert database(engine) == before
     report = tmp_path / "3pl" / "inbox" / "rejected" / "945-1.x12.error.txt"
     assert "already applied on" in report.read_text()
+
+
+def acknowledging(
+    path: Path, sender: PartyId, control: int, status: AckCode = AckCode.ACCEPTED
+) -> bytes:
+    """The partner's 997 for every set of the document at ``path``."""
+    received = receive(path.read_bytes(), path.name)
+    assert received.interchange is not None
+    acks = []
+    for group in received.interchange.groups:
+        sets = tuple(
+            SetResponse(
+                ts.id,
+                ts.control or "",
+                status,
+                () if status is AckCode.ACCEPTED else ("5",),
+                ()
+                if status is AckCode.ACCEPTED
+                else (SegmentNote("W05", 2, "8", None, (ElementNote(2, "5", None, "TOOLONG"),)),),
+            )
+            for ts in group.sets
+        )
+        accepted = len(sets) if status is AckCode.ACCEPTED else 0
+        acks.append(
+            FunctionalAcknowledgment(
+                group.functional_id, group.control, status, len(sets), len(sets), accepted, sets
+            )
+        )
+    return interchange([generate_997(ack) for ack in acks], sender, control)
+
+
+def test_a_rejecting_997_is_recorded_and_raises_an_event(
+    app: App, engine: sa.Engine, tmp_path: Path
+) -> None:
+    (tmp_path / "buyer" / "inbox").mkdir(parents=True)
+    (tmp_path / "buyer" / "inbox" / "po.x12").write_bytes(
+        interchange([generate_850(purchase_order())], BUYER, 101)
+    )
+    assert poll_inboxes_once(app) == 1
+    assert write_outbound_once(app) == 1
+    [order_file] = outbox(tmp_path, "3pl", "940")
+    (tmp_path / "3pl" / "inbox").mkdir(parents=True)
+    (tmp_path / "3pl" / "inbox" / "997.x12").write_bytes(
+        acknowledging(order_file, THREEPL, 9, AckCode.REJECTED)
+    )
+    assert poll_inboxes_once(app) == 1
+    assert (tmp_path / "3pl" / "inbox" / "processed" / "997.x12").exists()
+
+    with app.partners.transaction() as tx:
+        [document] = tx.ledger.documents("node:3PL-EAST")
+    assert document.set_id == "940" and document.ack_status is AckStatus.REJECTED
+    assert "segment W05 at 2 code 8, element 02 code 5 ('TOOLONG')" in document.ack_errors
+    assert document.file.endswith(order_file.name)
+    [event] = [
+        e
+        for e in orders.list_events(app.uow(), 0, 500)
+        if e.type == EventType.PARTNER_DOCUMENT_REJECTED
+    ]
+    assert event.data["partner"] == "node:3PL-EAST" and event.data["set_id"] == "940"
+    assert event.data["reference"] == document.reference
+    assert event.data["subject"] == document.subject
+
+
+def test_a_test_interchange_is_answered_as_a_test(app: App, tmp_path: Path) -> None:
+    test_850 = interchange([generate_850(purchase_order())], BUYER, 101).decode()
+    # ISA15 is the 16th element: "P" -> "T".
+    isa, rest = test_850.split("~", 1)
+    fields = isa.split("*")
+    fields[15] = "T"
+    (tmp_path / "buyer" / "inbox").mkdir(parents=True)
+    (tmp_path / "buyer" / "inbox" / "po.x12").write_text("*".join(fields) + "~" + rest)
+    assert poll_inboxes_once(app) == 1
+    for prefix in ("997", "855"):
+        [answer] = outbox(tmp_path, "buyer", prefix)
+        received, _ = only_document(answer, prefix)
+        assert received.interchange is not None and received.interchange.usage == "T"
 
 
 def test_malformed_x12_gets_a_rejecting_997_and_changes_nothing(

@@ -119,7 +119,7 @@ NOTICES = st.builds(
         min_size=1,
         max_size=3,
     ).map(tuple),
-    time=st.none() | TIMES,
+    time=TIMES,  # BSN04 is mandatory
     shipped_date=st.none() | DATES,
     carrier=st.none() | st.from_regex(r"[A-Z]{4}", fullmatch=True),
     transport=st.none() | st.sampled_from(["U", "M"]),

@@ -330,12 +330,12 @@ def ship_notice_from_request(
     shipment_id: str,
     purchase_order: str,
     notice_date: date,
-    notice_time: time | None = None,
+    notice_time: time,
     parties: Sequence[Address] = (),
     sku_qualifier: str = "VP",
 ) -> ShipNotice:
-    """The 856 to the buyer for a shipped fulfillment request: one order level (PRF01 = the
-    buyer's PO), one item per request line (LIN01 = order line id), units shipped and
+    """The 856 to the buyer for a shipped fulfillment request, created at ``notice_date``
+    and ``notice_time`` (BSN03, BSN04): one order level (PRF01 = the buyer's PO), one item per request line (LIN01 = order line id), units shipped and
     ordered, carrier and tracking number as confirmed."""
     items = tuple(
         ShipNoticeItem(
