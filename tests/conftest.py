@@ -49,6 +49,8 @@ def x12_conformance(
     element dictionary (docs/formats/x12.md): a new field cannot break a partner unseen."""
     written: list[str] = []
     write = x12_files.write_document
+    # Taken now, so that tmp_path outlives this fixture's teardown.
+    root = request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames else None
 
     def checked(interchange: Interchange, separators: Separators) -> str:
         text = write(interchange, separators)
@@ -57,8 +59,8 @@ def x12_conformance(
 
     monkeypatch.setattr(x12_files, "write_document", checked)
     yield
-    if "tmp_path" in request.fixturenames:
-        written += _outbox_documents(request.getfixturevalue("tmp_path"))
+    if root is not None:
+        written += _outbox_documents(root)
     failures = [
         f"{text[:120]!r}...\n" + "\n".join(f"  {problem}" for problem in problems)
         for text in dict.fromkeys(written)

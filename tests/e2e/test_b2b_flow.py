@@ -5,6 +5,7 @@ with the X12 layer's own parser."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import yaml
+from typer.testing import CliRunner
 
 from ordermesh.adapters.db import tables
 from ordermesh.adapters.db.unit_of_work import SqlUnitOfWork
@@ -29,8 +31,8 @@ from ordermesh.adapters.formats.x12 import (
     PurchaseOrderAck,
     PurchaseOrderLine,
     Received,
-    Separators,
     SegmentNote,
+    Separators,
     SequentialControlNumbers,
     SetResponse,
     ShipNotice,
@@ -48,6 +50,7 @@ from ordermesh.adapters.partners import SqlPartnerPorts, partner_ports
 from ordermesh.domain.events import EventType
 from ordermesh.domain.inventory import SnapshotLine
 from ordermesh.domain.lifecycle import OrderStatus, RequestStatus
+from ordermesh.entrypoints.cli import app as cli
 from ordermesh.services import fulfillment, inventory, network, orders
 from ordermesh.services.partner_files import poll_inboxes_once, write_outbound_once
 from ordermesh.services.partner_ports import AckStatus
@@ -292,9 +295,7 @@ def test_850_to_856(app: App, engine: sa.Engine, tmp_path: Path) -> None:
     (tmp_path / "buyer" / "inbox" / "997-856.x12").write_bytes(
         acknowledging(notice_file, BUYER, 202)
     )
-    (tmp_path / "3pl" / "inbox" / "997-940.x12").write_bytes(
-        acknowledging(order_file, THREEPL, 8)
-    )
+    (tmp_path / "3pl" / "inbox" / "997-940.x12").write_bytes(acknowledging(order_file, THREEPL, 8))
     assert poll_inboxes_once(app) == 3
     assert outbox(tmp_path, "buyer", "997") == [ack_file]  # a 997 is not acknowledged
     with app.partners.transaction() as tx:
@@ -346,7 +347,7 @@ def acknowledging(
 
 
 def test_a_rejecting_997_is_recorded_and_raises_an_event(
-    app: App, engine: sa.Engine, tmp_path: Path
+    app: App, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "buyer" / "inbox").mkdir(parents=True)
     (tmp_path / "buyer" / "inbox" / "po.x12").write_bytes(
@@ -375,6 +376,18 @@ def test_a_rejecting_997_is_recorded_and_raises_an_event(
     assert event.data["partner"] == "node:3PL-EAST" and event.data["set_id"] == "940"
     assert event.data["reference"] == document.reference
     assert event.data["subject"] == document.subject
+
+    # Visible per document from the command line.
+    monkeypatch.setenv("ORDERMESH_DATABASE_URL", database_url)
+    result = CliRunner().invoke(cli, ["partners", "documents", "node:3PL-EAST", "--json"])
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(result.output)
+    assert (row["set_id"], row["acknowledgment"], row["reference"]) == (
+        "940",
+        "rejected",
+        document.reference,
+    )
+    assert "TOOLONG" in row["errors"]
 
 
 def test_a_test_interchange_is_answered_as_a_test(app: App, tmp_path: Path) -> None:

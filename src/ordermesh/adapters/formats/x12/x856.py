@@ -335,8 +335,9 @@ def ship_notice_from_request(
     sku_qualifier: str = "VP",
 ) -> ShipNotice:
     """The 856 to the buyer for a shipped fulfillment request, created at ``notice_date``
-    and ``notice_time`` (BSN03, BSN04): one order level (PRF01 = the buyer's PO), one item per request line (LIN01 = order line id), units shipped and
-    ordered, carrier and tracking number as confirmed."""
+    and ``notice_time`` (BSN03, BSN04): one order level (PRF01 = the buyer's PO), one item
+    per request line (LIN01 = order line id), units shipped and ordered, carrier and
+    tracking number as confirmed."""
     items = tuple(
         ShipNoticeItem(
             product_ids=(ProductId(sku_qualifier, line.sku),),
