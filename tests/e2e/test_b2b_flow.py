@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +36,14 @@ from ordermesh.adapters.formats.x12 import (
     SequentialControlNumbers,
     SetResponse,
     ShipNotice,
+    ShipNoticeItem,
+    ShipNoticeOrder,
     ShippedLine,
     ShippingAdvice,
     ShippingOrder,
     build_interchange,
     generate_850,
+    generate_856,
     generate_945,
     generate_997,
     receive,
@@ -388,6 +391,44 @@ def test_a_rejecting_997_is_recorded_and_raises_an_event(
         document.reference,
     )
     assert "TOOLONG" in row["errors"]
+
+
+def test_a_3pl_856_naming_the_940_reference_ships_the_request(app: App, tmp_path: Path) -> None:
+    (tmp_path / "buyer" / "inbox").mkdir(parents=True)
+    (tmp_path / "buyer" / "inbox" / "po.x12").write_bytes(
+        interchange([generate_850(purchase_order())], BUYER, 101)
+    )
+    assert poll_inboxes_once(app) == 1
+    assert write_outbound_once(app) == 1
+    [order_file] = outbox(tmp_path, "3pl", "940")
+    _, shipping_order = only_document(order_file, "940")
+    notice = ShipNotice(
+        shipment_id="3PL-SHP-1",
+        date=date(2026, 6, 11),
+        time=time(8, 15),
+        carrier="UPSN",
+        tracking=("1Z999AA10123456784",),
+        orders=(
+            ShipNoticeOrder(
+                shipping_order.depositor_order,  # PRF01: the reference W0502 gave
+                tuple(
+                    ShipNoticeItem(line.product_ids, line.quantity, line_number=line.line_id)
+                    for line in shipping_order.lines
+                ),
+            ),
+        ),
+    )
+    (tmp_path / "3pl" / "inbox").mkdir(parents=True)
+    (tmp_path / "3pl" / "inbox" / "856.x12").write_bytes(
+        interchange([generate_856(notice)], THREEPL, 12)
+    )
+    assert poll_inboxes_once(app) == 1
+    assert (tmp_path / "3pl" / "inbox" / "processed" / "856.x12").exists()
+    [order] = orders.list_orders(app.uow(), channel="b2b").items
+    [request] = order.shipments
+    shipped = fulfillment.get_request(app.uow(), request.id)
+    assert shipped.status is RequestStatus.SHIPPED
+    assert shipped.tracking_number == "1Z999AA10123456784"
 
 
 def test_a_test_interchange_is_answered_as_a_test(app: App, tmp_path: Path) -> None:

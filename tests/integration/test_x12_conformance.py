@@ -30,6 +30,7 @@ from ordermesh.adapters.formats.x12.fitting import fit
 from ordermesh.adapters.partners.x12_files import (
     recipient_of,
     ship_to_address,
+    ship_to_of,
     write_document,
 )
 from ordermesh.domain.model import Location
@@ -397,6 +398,21 @@ def test_the_850_ship_to_loop_keeps_name_company_street_and_contact() -> None:
 
 def test_an_850_ship_to_with_only_a_postal_code_has_no_recipient() -> None:
     assert recipient_of(Address("ST", postal_code="89502")) is None
+
+
+def test_the_order_placed_from_an_850_gets_the_ship_to_recipient() -> None:
+    po = x12.PurchaseOrder(
+        "PO-1",
+        date(2026, 6, 10),
+        (x12.PurchaseOrderLine("1", 1, product_ids=(ProductId("VP", "A"),)),),
+        parties=(
+            Address("BT", "Buyer Co HQ", postal_code="10001"),
+            Address("ST", "Ann Lee", street=("1 Main St",), city="Reno", postal_code="89502"),
+        ),
+    )
+    ship_to = ship_to_of(po)
+    assert ship_to.location.postal_code == "89502"
+    assert ship_to.recipient == Recipient(name="Ann Lee", address1="1 Main St", city="Reno")
 
 
 def test_the_940_ship_to_comes_from_the_orders_recipient_cut_to_the_dictionary() -> None:

@@ -339,7 +339,9 @@ def rejection_replies(
     return [OutboundFile(partner.connector.outbox, f"997-{digest}.x12", ack, "997")]
 
 
-def _ship_to(po: PurchaseOrder) -> ShipTo:
+def ship_to_of(po: PurchaseOrder) -> ShipTo:
+    """The order's ship-to from an 850's N1*ST loop: located by its postal code (N403),
+    the recipient from the rest of the loop."""
     address = po.ship_to
     if address is None or not address.postal_code:
         raise _Refused("the purchase order has no ship-to postal code (N1*ST loop, N403)")
@@ -398,7 +400,7 @@ def _purchase_order(
     if valid:
         command = PlaceOrder(
             channel=partner.id,
-            ship_to=_ship_to(po),
+            ship_to=ship_to_of(po),
             service_level=channel.service_level,
             lines=tuple(valid),
             external_id=po.po_number,
