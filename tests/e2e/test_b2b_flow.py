@@ -349,9 +349,8 @@ def acknowledging(
     return interchange([generate_997(ack) for ack in acks], sender, control)
 
 
-def test_a_rejecting_997_is_recorded_and_raises_an_event(
-    app: App, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def ordered_and_sent_to_the_3pl(app: App, tmp_path: Path) -> Path:
+    """An 850 applied and its request's 940 written: the 940's file."""
     (tmp_path / "buyer" / "inbox").mkdir(parents=True)
     (tmp_path / "buyer" / "inbox" / "po.x12").write_bytes(
         interchange([generate_850(purchase_order())], BUYER, 101)
@@ -359,6 +358,13 @@ def test_a_rejecting_997_is_recorded_and_raises_an_event(
     assert poll_inboxes_once(app) == 1
     assert write_outbound_once(app) == 1
     [order_file] = outbox(tmp_path, "3pl", "940")
+    return order_file
+
+
+def test_a_rejecting_997_is_recorded_and_raises_an_event(
+    app: App, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order_file = ordered_and_sent_to_the_3pl(app, tmp_path)
     (tmp_path / "3pl" / "inbox").mkdir(parents=True)
     (tmp_path / "3pl" / "inbox" / "997.x12").write_bytes(
         acknowledging(order_file, THREEPL, 9, AckCode.REJECTED)
@@ -394,13 +400,7 @@ def test_a_rejecting_997_is_recorded_and_raises_an_event(
 
 
 def test_a_3pl_856_naming_the_940_reference_ships_the_request(app: App, tmp_path: Path) -> None:
-    (tmp_path / "buyer" / "inbox").mkdir(parents=True)
-    (tmp_path / "buyer" / "inbox" / "po.x12").write_bytes(
-        interchange([generate_850(purchase_order())], BUYER, 101)
-    )
-    assert poll_inboxes_once(app) == 1
-    assert write_outbound_once(app) == 1
-    [order_file] = outbox(tmp_path, "3pl", "940")
+    order_file = ordered_and_sent_to_the_3pl(app, tmp_path)
     _, shipping_order = only_document(order_file, "940")
     notice = ShipNotice(
         shipment_id="3PL-SHP-1",

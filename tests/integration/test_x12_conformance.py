@@ -354,25 +354,25 @@ def test_a_997_drops_a_bad_element_copy_it_cannot_write_and_clips_a_long_one() -
 # -- the ship-to address -------------------------------------------------------------------
 
 
+def purchase_order(*parties: Address) -> x12.PurchaseOrder:
+    line = x12.PurchaseOrderLine("1", 1, product_ids=(ProductId("VP", "A"),))
+    return x12.PurchaseOrder("PO-1", date(2026, 6, 10), (line,), parties=parties)
+
+
 def test_the_850_ship_to_loop_keeps_name_company_street_and_contact() -> None:
-    po = x12.PurchaseOrder(
-        "PO-1",
-        date(2026, 6, 10),
-        (x12.PurchaseOrderLine("1", 1, product_ids=(ProductId("VP", "A"),)),),
-        parties=(
-            Address(
-                "ST",
-                "Ann Lee",
-                street=("2450 Market Street", "Suite 110"),
-                city="Reno",
-                state="NV",
-                postal_code="89502",
-                country="US",
-                additional_name="Buyer Co",
-                contact="Receiving",
-                phone="775-555-0100",
-                email="ann@buyer.example",
-            ),
+    po = purchase_order(
+        Address(
+            "ST",
+            "Ann Lee",
+            street=("2450 Market Street", "Suite 110"),
+            city="Reno",
+            state="NV",
+            postal_code="89502",
+            country="US",
+            additional_name="Buyer Co",
+            contact="Receiving",
+            phone="775-555-0100",
+            email="ann@buyer.example",
         ),
     )
     back = x12.parse_850(
@@ -401,14 +401,9 @@ def test_an_850_ship_to_with_only_a_postal_code_has_no_recipient() -> None:
 
 
 def test_the_order_placed_from_an_850_gets_the_ship_to_recipient() -> None:
-    po = x12.PurchaseOrder(
-        "PO-1",
-        date(2026, 6, 10),
-        (x12.PurchaseOrderLine("1", 1, product_ids=(ProductId("VP", "A"),)),),
-        parties=(
-            Address("BT", "Buyer Co HQ", postal_code="10001"),
-            Address("ST", "Ann Lee", street=("1 Main St",), city="Reno", postal_code="89502"),
-        ),
+    po = purchase_order(
+        Address("BT", "Buyer Co HQ", postal_code="10001"),
+        Address("ST", "Ann Lee", street=("1 Main St",), city="Reno", postal_code="89502"),
     )
     ship_to = ship_to_of(po)
     assert ship_to.location.postal_code == "89502"
