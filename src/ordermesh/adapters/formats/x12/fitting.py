@@ -22,7 +22,8 @@ from ordermesh.adapters.formats.x12.envelope import (
 
 __all__ = ["fit", "scrub"]
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+# A run of control characters (line breaks, tabs) and the spaces around it: one space.
+_CONTROL = re.compile(r" *[\x00-\x1f\x7f]+ *")
 
 
 def fit(segment_id: str, position: int, value: str | None) -> str | None:
@@ -30,7 +31,7 @@ def fit(segment_id: str, position: int, value: str | None) -> str | None:
     (or less than the element's minimum length) is left."""
     if value is None:
         return None
-    text = " ".join(_CONTROL.sub(" ", value).split())[: max_length(segment_id, position)]
+    text = _CONTROL.sub(" ", value).strip()[: max_length(segment_id, position)].rstrip()
     definition = element(segment_id, position)
     if not text or (definition is not None and len(text) < definition.min):
         return None
@@ -44,14 +45,14 @@ def _scrub_segment(segment: Segment, pattern: re.Pattern[str]) -> Segment:
         definition = element(segment.id, index + 1)
         if definition is None or definition.type != "AN" or not pattern.search(value):
             continue
-        values[index] = " ".join(pattern.sub(" ", value).split()) or "."
+        values[index] = pattern.sub(" ", value).strip() or "."
         changed = True
     return Segment(segment.id, tuple(values)) if changed else segment
 
 
 def scrub(interchange: Interchange, separators: Separators) -> Interchange:
     """The interchange with separators and control characters blanked out of free text."""
-    pattern = re.compile("[" + re.escape(separators.chars()) + r"\x00-\x1f\x7f]")
+    pattern = re.compile(" *[" + re.escape(separators.chars()) + r"\x00-\x1f\x7f]+ *")
 
     def body(ts: TransactionSet) -> TransactionSet:
         return replace(ts, segments=tuple(_scrub_segment(s, pattern) for s in ts.segments))
