@@ -10,6 +10,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ordermesh.adapters.formats import x12
 from ordermesh.adapters.formats.x12 import (
@@ -440,3 +442,48 @@ def test_without_a_recipient_the_940_ship_to_names_the_order() -> None:
     assert [s.id for s in x12.common.n1_loop(ship_to_address(ship_to, "PO-1"))] == ["N1", "N4"]
     address = ship_to_address(ship_to, "PO-1")
     assert (address.name, address.state, address.postal_code) == ("PO-1", "NV", "89502")
+
+
+GOOD_850 = x12.write_interchange(
+    interchange_of(
+        x12.generate_850(
+            purchase_order(Address("ST", "Ann Lee", street=("1 Main St",), postal_code="89502"))
+        )
+    ),
+    Separators(),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(107, len(GOOD_850)),  # after the fixed-width ISA
+            st.integers(0, 3),
+            st.text(alphabet="*~>|^:\n\r\x00 AZaz09-" + "x" * 5, max_size=120),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_the_997_for_any_mangled_850_is_valid(edits: list[tuple[int, int, str]]) -> None:
+    text = GOOD_850
+    for at, cut, insert in edits:
+        text = text[:at] + insert + text[at + cut :]
+    received = x12.receive(text)
+    for separators in (Separators(), Separators("|", "^", "\n")):
+        answer = x12.acknowledge(
+            received, numbers=SequentialControlNumbers(), at=AT, separators=separators
+        )
+        if answer is not None:
+            assert validate_text(x12.write_interchange(answer, separators)) == []
+
+
+def test_an_850_value_the_855_would_echo_must_be_writable() -> None:
+    text = GOOD_850.replace("PO1*1*1*EA", "PO1*" + "9" * 25 + "*1*E|", 1)
+    received = x12.receive(text)
+    assert {(e.segment_id, e.element_position, e.code) for e in received.errors} == {
+        ("PO1", 1, "5"),  # PO101 is 1 to 20 long
+        ("PO1", 3, "6"),  # PO103 is a code
+        ("PO1", None, "3"),  # and so the order has no line left
+    }

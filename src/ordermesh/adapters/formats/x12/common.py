@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
+from ordermesh.adapters.formats.x12.conformance import form_error
 from ordermesh.adapters.formats.x12.envelope import Segment, TransactionSet
 from ordermesh.adapters.formats.x12.errors import (
     ElementErrorCode,
@@ -317,6 +318,18 @@ class SetReader:
             )
             return None
 
+    def well_formed(self, index: int, element: int) -> bool:
+        """Whether a value ordermesh will echo back is of its element's 4010 type and
+        length; an element error (AK403 4, 5 or 6) when it is not."""
+        segment = self.ts.segments[index]
+        value = segment.element(element)
+        found = form_error(segment.id, element, value)
+        if found is None:
+            return True
+        code, message = found
+        self.element_error(index, element, code, f"{self._name(index, element)} {message}", value)
+        return False
+
     def products(self, index: int, first: int) -> tuple[ProductId, ...]:
         """Qualifier/id pairs from element ``first`` on (PO106/PO107, LIN02/LIN03...)."""
         segment = self.ts.segments[index]
@@ -338,7 +351,9 @@ class SetReader:
                     ElementErrorCode.CONDITIONAL_MISSING,
                     f"{self._name(index, element)} qualifier is required with its id",
                 )
-            elif qualifier:
+            elif qualifier and self.well_formed(index, element) & self.well_formed(
+                index, element + 1
+            ):
                 ids.append(ProductId(qualifier, value))
             element += 2
         return tuple(ids)

@@ -12,7 +12,7 @@ document ordermesh writes).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from ordermesh.adapters.formats.x12.dictionary import SEGMENTS, Element
@@ -29,6 +29,7 @@ from ordermesh.adapters.formats.x12.envelope import (
 __all__ = [
     "Nonconformity",
     "fits",
+    "form_error",
     "validate",
     "validate_interchange",
     "validate_segment",
@@ -38,6 +39,8 @@ __all__ = [
 _NUMBER = re.compile(r"-?\d+")
 _DECIMAL = re.compile(r"-?(\d+\.?\d*|\.\d+)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Codes are letters and digits; postal codes (an ID element too) add spaces, "-" and ".".
+_CODE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9 .\-]*[A-Za-z0-9])?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +81,8 @@ def _form(value: str, definition: Element) -> str | None:
         layout = "%H%M%S" if len(value) >= 6 else "%H%M"
         if not _parses(value[:6], layout):
             return f"{value!r} is not a time of day"
-    if type_ == "ID" and (value != value.strip() or not value):
-        return f"{value!r} is not a code (leading or trailing spaces)"
+    if type_ == "ID" and not _CODE.fullmatch(value):
+        return f"{value!r} is not a code (letters and digits)"
     if type_ == "ID" and definition.codes is not None and value not in definition.codes:
         return f"{value!r} is not one of the codes {sorted(definition.codes)}"
     return None
@@ -127,6 +130,24 @@ def _problem(value: str, definition: Element) -> str | None:
         return f"{value!r} is shorter than {definition.min}"
     if length > definition.max:
         return f"{value!r} is {length} long, over the maximum {definition.max}"
+    return None
+
+
+def form_error(segment_id: str, position: int, value: str) -> tuple[str, str] | None:
+    """(AK403 code, message) when a received value is not of its element's type or length
+    (code lists are not checked: a partner may use any code of the standard's list); None
+    when it is, or the dictionary does not define the element."""
+    definition = SEGMENTS.get(segment_id, {}).get(position)
+    if definition is None or not value:
+        return None
+    wrong = _form(value, replace(definition, codes=None))
+    if wrong is not None:
+        return "6", wrong
+    length = _length(value, definition.type)
+    if length < definition.min:
+        return "4", f"{value!r} is shorter than {definition.min}"
+    if length > definition.max:
+        return "5", f"{value!r} is {length} long, over the maximum {definition.max}"
     return None
 
 
