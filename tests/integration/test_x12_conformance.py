@@ -29,6 +29,7 @@ from ordermesh.adapters.formats.x12.conformance import (
 )
 from ordermesh.adapters.formats.x12.dictionary import SEGMENTS
 from ordermesh.adapters.formats.x12.fitting import fit
+from ordermesh.adapters.partners import x12_files
 from ordermesh.adapters.partners.x12_files import (
     recipient_of,
     ship_to_address,
@@ -487,3 +488,8 @@ def test_an_850_value_the_855_would_echo_must_be_writable() -> None:
         ("PO1", 3, "6"),  # PO103 is a code
         ("PO1", None, "3"),  # and so the order has no line left
     }
+
+
+def test_every_document_the_suite_writes_goes_through_the_conformance_check() -> None:
+    # tests/conftest.py wraps the one writer of outbound X12 around every test.
+    assert x12_files.write_document.__name__ == "checked"
