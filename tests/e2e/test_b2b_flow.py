@@ -5,15 +5,17 @@ with the X12 layer's own parser."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 import yaml
+from typer.testing import CliRunner
 
 from ordermesh.adapters.db import tables
 from ordermesh.adapters.db.unit_of_work import SqlUnitOfWork
@@ -21,6 +23,7 @@ from ordermesh.adapters.formats.network_document import checksum, validate_netwo
 from ordermesh.adapters.formats.x12 import (
     AckCode,
     Address,
+    ElementNote,
     FunctionalAcknowledgment,
     PartyId,
     ProductId,
@@ -28,23 +31,32 @@ from ordermesh.adapters.formats.x12 import (
     PurchaseOrderAck,
     PurchaseOrderLine,
     Received,
+    SegmentNote,
     Separators,
     SequentialControlNumbers,
+    SetResponse,
     ShipNotice,
+    ShipNoticeItem,
+    ShipNoticeOrder,
     ShippedLine,
     ShippingAdvice,
     ShippingOrder,
     build_interchange,
     generate_850,
+    generate_856,
     generate_945,
+    generate_997,
     receive,
     write_interchange,
 )
 from ordermesh.adapters.partners import SqlPartnerPorts, partner_ports
+from ordermesh.domain.events import EventType
 from ordermesh.domain.inventory import SnapshotLine
 from ordermesh.domain.lifecycle import OrderStatus, RequestStatus
+from ordermesh.entrypoints.cli import app as cli
 from ordermesh.services import fulfillment, inventory, network, orders
 from ordermesh.services.partner_files import poll_inboxes_once, write_outbound_once
+from ordermesh.services.partner_ports import AckStatus
 from ordermesh.services.ports import Clock, UnitOfWork
 
 NETWORK = Path(__file__).parent.parent / "data" / "network_small.yaml"
@@ -214,7 +226,12 @@ def test_850_to_856(app: App, engine: sa.Engine, tmp_path: Path) -> None:
     received, shipping_order = only_document(order_file, "940")
     assert isinstance(shipping_order, ShippingOrder)
     assert received.interchange is not None and received.interchange.receiver == THREEPL
-    assert shipping_order.depositor_order == request.id
+    # W0502 is a short reference (W0502 holds 22 characters), standing for the request.
+    assert shipping_order.depositor_order != request.id
+    assert len(shipping_order.depositor_order) <= 22
+    with app.partners.transaction() as tx:
+        resolved = tx.ledger.resolve_reference("node:3PL-EAST", shipping_order.depositor_order)
+    assert resolved == ("request", request.id)
     assert shipping_order.purchase_order == "PO-4471"
     assert [
         (line.line_id, line.quantity, line.product_ids[0].value) for line in shipping_order.lines
@@ -270,6 +287,27 @@ def test_850_to_856(app: App, engine: sa.Engine, tmp_path: Path) -> None:
         ("2", "COASTER", 4),
     ]
     assert orders.reconcile(app.uow()) == []
+    assert notice.time is not None  # BSN04
+    assert 2 <= len(notice.shipment_id) <= 30
+
+    # The buyer's 997 for the 855 and the 856, the 3PL's for the 940: each recorded on the
+    # document it acknowledges.
+    (tmp_path / "buyer" / "inbox" / "997-855.x12").write_bytes(
+        acknowledging(po_ack_file, BUYER, 201)
+    )
+    (tmp_path / "buyer" / "inbox" / "997-856.x12").write_bytes(
+        acknowledging(notice_file, BUYER, 202)
+    )
+    (tmp_path / "3pl" / "inbox" / "997-940.x12").write_bytes(acknowledging(order_file, THREEPL, 8))
+    assert poll_inboxes_once(app) == 3
+    assert outbox(tmp_path, "buyer", "997") == [ack_file]  # a 997 is not acknowledged
+    with app.partners.transaction() as tx:
+        documents = tx.ledger.documents()
+    assert {(d.partner, d.set_id, d.ack_status) for d in documents} == {
+        ("channel:b2b", "855", AckStatus.ACCEPTED),
+        ("channel:b2b", "856", AckStatus.ACCEPTED),
+        ("node:3PL-EAST", "940", AckStatus.ACCEPTED),
+    }
 
     # The same 945 dropped again is refused, not applied again.
     before = database(engine)
@@ -280,6 +318,132 @@ def test_850_to_856(app: App, engine: sa.Engine, tmp_path: Path) -> None:
     assert database(engine) == before
     report = tmp_path / "3pl" / "inbox" / "rejected" / "945-1.x12.error.txt"
     assert "already applied on" in report.read_text()
+
+
+def acknowledging(
+    path: Path, sender: PartyId, control: int, status: AckCode = AckCode.ACCEPTED
+) -> bytes:
+    """The partner's 997 for every set of the document at ``path``."""
+    received = receive(path.read_bytes(), path.name)
+    assert received.interchange is not None
+    acks = []
+    for group in received.interchange.groups:
+        sets = tuple(
+            SetResponse(
+                ts.id,
+                ts.control or "",
+                status,
+                () if status is AckCode.ACCEPTED else ("5",),
+                ()
+                if status is AckCode.ACCEPTED
+                else (SegmentNote("W05", 2, "8", None, (ElementNote(2, "5", None, "TOOLONG"),)),),
+            )
+            for ts in group.sets
+        )
+        accepted = len(sets) if status is AckCode.ACCEPTED else 0
+        acks.append(
+            FunctionalAcknowledgment(
+                group.functional_id, group.control, status, len(sets), len(sets), accepted, sets
+            )
+        )
+    return interchange([generate_997(ack) for ack in acks], sender, control)
+
+
+def ordered_and_sent_to_the_3pl(app: App, tmp_path: Path) -> Path:
+    """An 850 applied and its request's 940 written: the 940's file."""
+    (tmp_path / "buyer" / "inbox").mkdir(parents=True)
+    (tmp_path / "buyer" / "inbox" / "po.x12").write_bytes(
+        interchange([generate_850(purchase_order())], BUYER, 101)
+    )
+    assert poll_inboxes_once(app) == 1
+    assert write_outbound_once(app) == 1
+    [order_file] = outbox(tmp_path, "3pl", "940")
+    return order_file
+
+
+def test_a_rejecting_997_is_recorded_and_raises_an_event(
+    app: App, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order_file = ordered_and_sent_to_the_3pl(app, tmp_path)
+    (tmp_path / "3pl" / "inbox").mkdir(parents=True)
+    (tmp_path / "3pl" / "inbox" / "997.x12").write_bytes(
+        acknowledging(order_file, THREEPL, 9, AckCode.REJECTED)
+    )
+    assert poll_inboxes_once(app) == 1
+    assert (tmp_path / "3pl" / "inbox" / "processed" / "997.x12").exists()
+
+    with app.partners.transaction() as tx:
+        [document] = tx.ledger.documents("node:3PL-EAST")
+    assert document.set_id == "940" and document.ack_status is AckStatus.REJECTED
+    assert "segment W05 at 2 code 8, element 02 code 5 ('TOOLONG')" in document.ack_errors
+    assert document.file.endswith(order_file.name)
+    [event] = [
+        e
+        for e in orders.list_events(app.uow(), 0, 500)
+        if e.type == EventType.PARTNER_DOCUMENT_REJECTED
+    ]
+    assert event.data["partner"] == "node:3PL-EAST" and event.data["set_id"] == "940"
+    assert event.data["reference"] == document.reference
+    assert event.data["subject"] == document.subject
+
+    # Visible per document from the command line.
+    monkeypatch.setenv("ORDERMESH_DATABASE_URL", database_url)
+    result = CliRunner().invoke(cli, ["partners", "documents", "node:3PL-EAST", "--json"])
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(result.output)
+    assert (row["set_id"], row["acknowledgment"], row["reference"]) == (
+        "940",
+        "rejected",
+        document.reference,
+    )
+    assert "TOOLONG" in row["errors"]
+
+
+def test_a_3pl_856_naming_the_940_reference_ships_the_request(app: App, tmp_path: Path) -> None:
+    order_file = ordered_and_sent_to_the_3pl(app, tmp_path)
+    _, shipping_order = only_document(order_file, "940")
+    notice = ShipNotice(
+        shipment_id="3PL-SHP-1",
+        date=date(2026, 6, 11),
+        time=time(8, 15),
+        carrier="UPSN",
+        tracking=("1Z999AA10123456784",),
+        orders=(
+            ShipNoticeOrder(
+                shipping_order.depositor_order,  # PRF01: the reference W0502 gave
+                tuple(
+                    ShipNoticeItem(line.product_ids, line.quantity, line_number=line.line_id)
+                    for line in shipping_order.lines
+                ),
+            ),
+        ),
+    )
+    (tmp_path / "3pl" / "inbox").mkdir(parents=True)
+    (tmp_path / "3pl" / "inbox" / "856.x12").write_bytes(
+        interchange([generate_856(notice)], THREEPL, 12)
+    )
+    assert poll_inboxes_once(app) == 1
+    assert (tmp_path / "3pl" / "inbox" / "processed" / "856.x12").exists()
+    [order] = orders.list_orders(app.uow(), channel="b2b").items
+    [request] = order.shipments
+    shipped = fulfillment.get_request(app.uow(), request.id)
+    assert shipped.status is RequestStatus.SHIPPED
+    assert shipped.tracking_number == "1Z999AA10123456784"
+
+
+def test_a_test_interchange_is_answered_as_a_test(app: App, tmp_path: Path) -> None:
+    test_850 = interchange([generate_850(purchase_order())], BUYER, 101).decode()
+    # ISA15 is the 16th element: "P" -> "T".
+    isa, rest = test_850.split("~", 1)
+    fields = isa.split("*")
+    fields[15] = "T"
+    (tmp_path / "buyer" / "inbox").mkdir(parents=True)
+    (tmp_path / "buyer" / "inbox" / "po.x12").write_text("*".join(fields) + "~" + rest)
+    assert poll_inboxes_once(app) == 1
+    for prefix in ("997", "855"):
+        [answer] = outbox(tmp_path, "buyer", prefix)
+        received, _ = only_document(answer, prefix)
+        assert received.interchange is not None and received.interchange.usage == "T"
 
 
 def test_malformed_x12_gets_a_rejecting_997_and_changes_nothing(

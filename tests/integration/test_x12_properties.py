@@ -4,6 +4,7 @@ separator sets, always parses back equal; and parsing never raises on arbitrary 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, time
 from typing import Any
 
@@ -22,6 +23,8 @@ SEPARATORS = st.sampled_from(
     ]
 )
 TOKEN = st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9 .\-/#]{0,18}[A-Za-z0-9])?", fullmatch=True)
+# Two characters at least: N104 and N401 are 2 to 30 (80) long.
+TEXT = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9 .\-/#]{0,18}[A-Za-z0-9]", fullmatch=True)
 CODE = st.from_regex(r"[A-Z0-9]{2,3}", fullmatch=True)
 UNIT = st.sampled_from(["EA", "CA", "PK", "BX"])
 DATES = st.dates(date(2000, 1, 1), date(2099, 12, 31))
@@ -37,14 +40,17 @@ ADDRESSES = st.lists(
         x12.Address,
         entity=st.sampled_from(["ST", "SF", "BT", "WH"]),
         name=TOKEN,
-        id_qualifier=st.none() | st.just("92"),
-        identifier=st.none() | TOKEN,
+        identifier=st.none() | TEXT,
         street=st.lists(TOKEN, max_size=3).map(tuple),
-        city=st.none() | TOKEN,
+        city=st.none() | TEXT,
         state=st.none() | st.sampled_from(["NV", "OH", "ME"]),
         postal_code=st.none() | st.from_regex(r"[0-9]{5}", fullmatch=True),
         country=st.none() | st.just("US"),
-    ),
+        additional_name=st.none() | TOKEN,
+        contact=st.none() | TOKEN,
+        phone=st.none() | TOKEN,
+        email=st.none() | TOKEN,
+    ).map(lambda a: replace(a, id_qualifier="92" if a.identifier else None)),  # N103 with N104
     max_size=2,
 ).map(tuple)
 REFERENCES = st.lists(st.builds(x12.Reference, CODE, TOKEN), max_size=2).map(tuple)
@@ -119,7 +125,7 @@ NOTICES = st.builds(
         min_size=1,
         max_size=3,
     ).map(tuple),
-    time=st.none() | TIMES,
+    time=TIMES,  # BSN04 is mandatory
     shipped_date=st.none() | DATES,
     carrier=st.none() | st.from_regex(r"[A-Z]{4}", fullmatch=True),
     transport=st.none() | st.sampled_from(["U", "M"]),

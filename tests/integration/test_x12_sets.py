@@ -407,6 +407,7 @@ def test_856_to_the_buyer_from_a_shipped_request() -> None:
         shipment_id="SHP-1",
         purchase_order="PO-4500012345",
         notice_date=date(2024, 3, 6),
+        notice_time=time(14, 30),
         parties=(STORE,),
     )
     transaction = x12.generate_856(notice)

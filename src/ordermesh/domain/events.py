@@ -39,6 +39,7 @@ class EventType(StrEnum):
     FULFILLMENT_CHANGED = "fulfillment.changed"
     INVENTORY_CHANGED = "inventory.changed"
     INTAKE_EXCEPTION = "intake.exception"
+    PARTNER_DOCUMENT_REJECTED = "partner.document_rejected"
 
 
 # The event an order emits on entering a status (``received`` has its own, at intake).

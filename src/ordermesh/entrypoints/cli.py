@@ -24,6 +24,7 @@ from ordermesh.domain.inventory import AdjustmentReason
 from ordermesh.domain.model import Capability
 from ordermesh.domain.network import Network
 from ordermesh.entrypoints.api.api_keys import check_role, create_key_if_none
+from ordermesh.entrypoints.partners import partners_app
 from ordermesh.entrypoints.progress import progress_bar
 from ordermesh.entrypoints.replay import replay
 from ordermesh.entrypoints.serve import serve
@@ -48,6 +49,7 @@ app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(events_app, name="events")
 orders_app = typer.Typer(help="Orders: erase the personal data of closed ones.")
 app.add_typer(orders_app, name="orders")
+app.add_typer(partners_app, name="partners")
 
 out = Console()
 err = Console(stderr=True)

@@ -27,12 +27,14 @@ from ordermesh.services.network import current_network
 from ordermesh.services.orders import MAX_EVENTS_PAGE, list_events
 from ordermesh.services.partner_ports import (
     AlreadyApplied,
+    DocumentEntry,
     FileRejected,
     InboxFile,
     LedgerEntry,
     Outcome,
     Partner,
     PartnerApplication,
+    PartnerPorts,
     Role,
 )
 
@@ -40,6 +42,7 @@ __all__ = [
     "CONSUMER",
     "AppliedBefore",
     "file_partners",
+    "partner_documents",
     "poll_inboxes_once",
     "write_outbound_once",
 ]
@@ -214,3 +217,10 @@ def write_outbound_once(application: PartnerApplication, batch: int = 200) -> in
             tx.commit()
         if len(events) < limit:
             return written
+
+
+def partner_documents(ports: PartnerPorts, partner: str | None = None) -> list[DocumentEntry]:
+    """The X12 documents written to a partner (``channel:b2b``, ``node:3PL-EAST``; all
+    partners when None), oldest first, with the acknowledgment each partner's 997 gave."""
+    with ports.transaction() as tx:
+        return tx.ledger.documents(partner)

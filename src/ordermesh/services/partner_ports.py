@@ -78,6 +78,32 @@ class LedgerEntry:
     pending_writes: tuple[OutboundFile, ...]
 
 
+class AckStatus(StrEnum):
+    """What a partner's 997 said of one of our X12 documents (AK501, or AK901 without AK2)."""
+
+    ACCEPTED = "accepted"
+    ACCEPTED_WITH_ERRORS = "accepted_with_errors"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentEntry:
+    """An X12 transaction set written to a partner, and its acknowledgment once read."""
+
+    id: int
+    partner: str
+    file: str  # the outbound file, "<folder>/<name>" as in the file ledger
+    set_id: str  # ST01: 855, 856, 940, 997
+    group_control: int  # GS06
+    set_control: str  # ST02
+    reference: str | None  # the short partner-facing reference it carries, if any
+    subject: str | None  # the internal id the reference stands for (order, request)
+    written_at: datetime
+    ack_status: AckStatus | None = None
+    ack_errors: str = ""
+    acknowledged_at: datetime | None = None
+
+
 class AlreadyApplied(Exception):
     """A concurrent worker recorded the same file as applied first."""
 
@@ -122,6 +148,44 @@ class PartnerLedger(Protocol):
 
     def entries(self, partner: str | None = None) -> list[LedgerEntry]:
         """Every entry, oldest first (for reports and tests)."""
+        ...
+
+    def reference(self, partner: str, kind: str, internal_id: str, at: datetime) -> str:
+        """The short reference standing for ``internal_id`` with the partner, made on first
+        use: the kind's letter and a base-36 per-partner counter (``R00001``)."""
+        ...
+
+    def resolve_reference(self, partner: str, reference: str) -> tuple[str, str] | None:
+        """(kind, internal id) of a reference given to the partner, None when unknown."""
+        ...
+
+    def record_document(
+        self,
+        partner: str,
+        file: str,
+        set_id: str,
+        group_control: int,
+        set_control: str,
+        reference: str | None,
+        subject: str | None,
+        at: datetime,
+    ) -> None: ...
+
+    def acknowledge_document(
+        self,
+        partner: str,
+        group_control: int,
+        set_control: str | None,
+        status: AckStatus,
+        errors: str,
+        at: datetime,
+    ) -> list[DocumentEntry]:
+        """Record a 997's verdict on the documents of a group (one set, or all of them when
+        ``set_control`` is None); the documents it names, none when it names none of ours."""
+        ...
+
+    def documents(self, partner: str | None = None) -> list[DocumentEntry]:
+        """Every X12 document written, oldest first, with its acknowledgment."""
         ...
 
 

@@ -59,3 +59,42 @@ x12_control_numbers = sa.Table(
     sa.Column("last", sa.Integer, nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
 )
+
+# Short partner-facing references (``R00001``) standing for internal ids in X12 fields too
+# short for them (W0502 holds 22 characters, a request id 36): one per (partner, kind,
+# internal id), unique per partner, so the partner's 945 or 856 can name it back.
+partner_references = sa.Table(
+    "partner_references",
+    metadata,
+    sa.Column("partner", sa.Text, primary_key=True),
+    sa.Column("reference", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("internal_id", sa.Text, nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("partner", "kind", "internal_id"),
+)
+
+# Every X12 transaction set written to a partner (855, 856, 940, 997), by the group and
+# set control numbers the partner's 997 names it with, and that 997's verdict once read.
+x12_documents = sa.Table(
+    "x12_documents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("partner", sa.Text, nullable=False),
+    sa.Column("file", sa.Text, nullable=False),
+    sa.Column("set_id", sa.Text, nullable=False),
+    sa.Column("group_control", sa.Integer, nullable=False),
+    sa.Column("set_control", sa.Text, nullable=False),
+    sa.Column("reference", sa.Text, nullable=True),
+    sa.Column("subject", sa.Text, nullable=True),
+    sa.Column("written_at", UtcDateTime(), nullable=False),
+    sa.Column("ack_status", sa.Text, nullable=True),
+    sa.Column("ack_errors", sa.Text, nullable=False),
+    sa.Column("acknowledged_at", UtcDateTime(), nullable=True),
+    sa.CheckConstraint(
+        "ack_status IN ('accepted', 'accepted_with_errors', 'rejected')",
+        name="ack_status_known",
+    ),
+    sa.Index("ix_x12_documents_partner_controls", "partner", "group_control", "set_control"),
+    sqlite_autoincrement=True,
+)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
@@ -21,13 +22,17 @@ from ordermesh.adapters.db.insert_or_ignore import insert_or_ignore
 from ordermesh.adapters.db.partner_tables import (
     partner_cursors,
     partner_files,
+    partner_references,
     x12_control_numbers,
+    x12_documents,
 )
 from ordermesh.adapters.db.unit_of_work import bind_repositories, close_transaction, lost_a_race
 from ordermesh.domain.errors import ConcurrentUpdate
 from ordermesh.services.intake_ports import IntakeExceptionRepository
 from ordermesh.services.partner_ports import (
+    AckStatus,
     AlreadyApplied,
+    DocumentEntry,
     LedgerEntry,
     OutboundFile,
     Outcome,
@@ -103,10 +108,149 @@ class SavepointUnitOfWork:
         self._savepoint = self._connection.begin_nested()
 
 
-class SqlPartnerLedger:
+_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# The letter that starts a reference of each kind, so a reference read back tells its kind.
+REFERENCE_PREFIXES = {"request": "R", "order": "O", "shipment": "S"}
+
+
+def base36(number: int, width: int = 5) -> str:
+    """``number`` in base 36 (digits, then A-Z), zero-padded to ``width``."""
+    digits = ""
+    while number:
+        number, digit = divmod(number, 36)
+        digits = _DIGITS[digit] + digits
+    return digits.rjust(width, "0")
+
+
+class SqlX12Ledger:
+    """Partner references and the X12 documents written, on the file's connection."""
+
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection
 
+    def reference(self, partner: str, kind: str, internal_id: str, at: datetime) -> str:
+        r = partner_references.c
+        found = self._connection.execute(
+            sa.select(r.reference).where(
+                r.partner == partner, r.kind == kind, r.internal_id == internal_id
+            )
+        ).scalar_one_or_none()
+        if found is not None:
+            return str(found)
+        number = self._next(f"{partner} references", at)
+        reference = REFERENCE_PREFIXES[kind] + base36(number)
+        self._connection.execute(
+            partner_references.insert().values(
+                partner=partner, reference=reference, kind=kind, internal_id=internal_id, at=at
+            )
+        )
+        return reference
+
+    def _next(self, counter: str, at: datetime) -> int:
+        insert_or_ignore(
+            self._connection,
+            x12_control_numbers,
+            {"partner": counter, "last": 0, "updated_at": at},
+            keys=("partner",),
+        )
+        number = self._connection.execute(
+            x12_control_numbers.update()
+            .where(x12_control_numbers.c.partner == counter)
+            .values(last=x12_control_numbers.c.last + 1, updated_at=at)
+            .returning(x12_control_numbers.c.last)
+        ).scalar_one()
+        return int(number)
+
+    def resolve_reference(self, partner: str, reference: str) -> tuple[str, str] | None:
+        r = partner_references.c
+        row = self._connection.execute(
+            sa.select(r.kind, r.internal_id).where(
+                r.partner == partner, r.reference == reference.strip().upper()
+            )
+        ).first()
+        return None if row is None else (str(row.kind), str(row.internal_id))
+
+    def record_document(
+        self,
+        partner: str,
+        file: str,
+        set_id: str,
+        group_control: int,
+        set_control: str,
+        reference: str | None,
+        subject: str | None,
+        at: datetime,
+    ) -> None:
+        self._connection.execute(
+            x12_documents.insert().values(
+                partner=partner,
+                file=file,
+                set_id=set_id,
+                group_control=group_control,
+                set_control=set_control,
+                reference=reference,
+                subject=subject,
+                written_at=at,
+                ack_status=None,
+                ack_errors="",
+                acknowledged_at=None,
+            )
+        )
+
+    def acknowledge_document(
+        self,
+        partner: str,
+        group_control: int,
+        set_control: str | None,
+        status: AckStatus,
+        errors: str,
+        at: datetime,
+    ) -> list[DocumentEntry]:
+        d = x12_documents.c
+        query = sa.select(x12_documents).where(
+            d.partner == partner, d.group_control == group_control, d.set_id != "997"
+        )
+        if set_control is not None:
+            query = query.where(d.set_control == set_control)
+        rows = list(self._connection.execute(query.order_by(d.id.desc())))
+        if rows and set_control is not None:
+            rows = rows[:1]  # control numbers wrap: the latest document holding them
+        ids = [row.id for row in rows]
+        if ids:
+            self._connection.execute(
+                x12_documents.update()
+                .where(d.id.in_(ids))
+                .values(ack_status=str(status), ack_errors=errors, acknowledged_at=at)
+            )
+        return [
+            replace(self._document(row), ack_status=status, ack_errors=errors, acknowledged_at=at)
+            for row in reversed(rows)
+        ]
+
+    def documents(self, partner: str | None = None) -> list[DocumentEntry]:
+        query = sa.select(x12_documents).order_by(x12_documents.c.id)
+        if partner is not None:
+            query = query.where(x12_documents.c.partner == partner)
+        return [self._document(row) for row in self._connection.execute(query)]
+
+    def _document(self, row: sa.Row[Any]) -> DocumentEntry:
+        return DocumentEntry(
+            id=row.id,
+            partner=row.partner,
+            file=row.file,
+            set_id=row.set_id,
+            group_control=row.group_control,
+            set_control=row.set_control,
+            reference=row.reference,
+            subject=row.subject,
+            written_at=row.written_at,
+            ack_status=None if row.ack_status is None else AckStatus(row.ack_status),
+            ack_errors=row.ack_errors,
+            acknowledged_at=row.acknowledged_at,
+        )
+
+
+class SqlPartnerLedger(SqlX12Ledger):
     def _entry(self, row: sa.Row[Any]) -> LedgerEntry:
         return LedgerEntry(
             id=row.id,
@@ -243,18 +387,7 @@ class SqlPartnerLedger:
         )
 
     def next_control_number(self, pair: str, at: datetime) -> int:
-        insert_or_ignore(
-            self._connection,
-            x12_control_numbers,
-            {"partner": pair, "last": 0, "updated_at": at},
-            keys=("partner",),
-        )
-        number = self._connection.execute(
-            x12_control_numbers.update()
-            .where(x12_control_numbers.c.partner == pair)
-            .values(last=x12_control_numbers.c.last + 1, updated_at=at)
-            .returning(x12_control_numbers.c.last)
-        ).scalar_one()
+        number = self._next(pair, at)
         # ISA13 has nine digits: wrap around after 999,999,999 as trading partners expect.
         return (int(number) - 1) % 999_999_999 + 1
 

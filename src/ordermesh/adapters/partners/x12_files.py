@@ -9,6 +9,13 @@ released to an X12 node, an 856 per shipment of an order from an X12 channel.
 Control numbers come from ``x12_control_numbers`` in the transaction that records the
 document; outbound documents take their date from the event, so a document written again
 after a crash is the same document.
+
+Every X12 document goes out through ``write_document`` (the tests check each one against
+the 4010 dictionary). Ids too long for the fields that carry them (W0502, BSN02, BAK08) are
+replaced by short per-partner references (``R00001``, ``partner_references``) and mapped
+back when a 945 or 856 names them. Each set written is recorded in ``x12_documents``; a
+partner's 997 records its verdict there, and a rejection raises
+``partner.document_rejected``. A test interchange (ISA15 ``T``) is answered as a test.
 """
 
 from __future__ import annotations
@@ -19,9 +26,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from ordermesh.adapters.formats.x12 import (
+    AckCode,
     AckItem,
     Address,
     ErrorLevel,
+    FunctionalAcknowledgment,
     Interchange,
     InterchangeErrorCode,
     InventoryAdvice,
@@ -31,6 +40,7 @@ from ordermesh.adapters.formats.x12 import (
     PurchaseOrder,
     PurchaseOrderAck,
     Received,
+    Segment,
     Separators,
     SetErrorCode,
     ShipNotice,
@@ -53,12 +63,17 @@ from ordermesh.adapters.formats.x12 import (
     write_interchange,
     x940,
 )
+from ordermesh.adapters.formats.x12.conformance import fits
+from ordermesh.adapters.formats.x12.envelope import FUNCTIONAL_IDS
+from ordermesh.adapters.formats.x12.fitting import fit, scrub
+from ordermesh.adapters.formats.x12.receive import answer_usage
 from ordermesh.adapters.geocoding import UnknownPostalCode, geocode
 from ordermesh.adapters.partners.csv_files import actor_of, confirm_at_node
 from ordermesh.domain.errors import OrdermeshError, Problem
+from ordermesh.domain.events import Event, EventType
 from ordermesh.domain.lifecycle import RequestStatus
 from ordermesh.domain.network import Network
-from ordermesh.domain.order import OrderLine, ShipTo
+from ordermesh.domain.order import OrderLine, Recipient, ShipTo
 from ordermesh.services.fulfillment import get_request
 from ordermesh.services.inventory import apply_snapshots
 from ordermesh.services.network import current_network
@@ -66,6 +81,7 @@ from ordermesh.services.orders import MAX_QUANTITY, OrderView, PlaceOrder, get_o
 from ordermesh.services.partner_files import AppliedBefore
 from ordermesh.services.partner_ports import (
     Accepted,
+    AckStatus,
     FileRejected,
     FileTransaction,
     InboxFile,
@@ -74,10 +90,11 @@ from ordermesh.services.partner_ports import (
     PartnerLedger,
     Role,
 )
-from ordermesh.services.ports import Clock, Routing, StoredEvent
+from ordermesh.services.ports import Clock, FulfillmentRequest, Routing, StoredEvent
 
-CHANNEL_SETS = frozenset({"850"})
-NODE_SETS = frozenset({"846", "945", "856"})
+# 997s acknowledge what ordermesh sent: 855s and 856s to a buyer, 940s to a node.
+CHANNEL_SETS = frozenset({"850", "997"})
+NODE_SETS = frozenset({"846", "945", "856", "997"})
 
 
 @dataclass
@@ -115,13 +132,69 @@ def _ours(partner: Partner) -> tuple[PartyId, PartyId, Separators]:
     return PartyId.ours(connector), PartyId.theirs(connector), Separators.from_connector(connector)
 
 
+def write_document(interchange: Interchange, separators: Separators) -> str:
+    """The one writer of every X12 document ordermesh sends: free text scrubbed of the
+    separators, then written."""
+    return write_interchange(scrub(interchange, separators), separators)
+
+
+@dataclass(frozen=True, slots=True)
+class _Outgoing:
+    """A set to send, with the short reference it carries and the id that stands behind."""
+
+    set: TransactionSet
+    reference: str | None = None
+    subject: str | None = None
+
+
 def _render(
-    tx: FileTransaction, partner: Partner, sets: Sequence[TransactionSet], at: datetime
-) -> str:
+    tx: FileTransaction,
+    partner: Partner,
+    outgoing: Sequence[_Outgoing],
+    at: datetime,
+    name: str,
+    kind: str,
+    usage: str = "P",
+) -> OutboundFile:
+    """One interchange of the sets, recorded set by set in the document ledger."""
     ours, theirs, separators = _ours(partner)
+    assert partner.connector.outbox is not None, "the network document requires it"
     numbers = LedgerControlNumbers(tx.ledger, control_pair(partner), at)
-    interchange = build_interchange(sets, sender=ours, receiver=theirs, at=at, numbers=numbers)
-    return write_interchange(interchange, separators)
+    interchange = build_interchange(
+        [item.set for item in outgoing],
+        sender=ours,
+        receiver=theirs,
+        at=at,
+        numbers=numbers,
+        usage=usage,
+    )
+    file = OutboundFile(
+        partner.connector.outbox, name, write_document(interchange, separators), kind
+    )
+    # build_interchange groups the sets by functional id, in order of first appearance.
+    by_group: dict[str, list[_Outgoing]] = {}
+    for item in outgoing:
+        by_group.setdefault(FUNCTIONAL_IDS[item.set.id], []).append(item)
+    for group in interchange.groups:
+        for ts, item in zip(group.sets, by_group[group.functional_id], strict=True):
+            tx.ledger.record_document(
+                partner.key,
+                f"{file.folder}/{file.name}",
+                ts.id,
+                group.control,
+                ts.control or "",
+                item.reference,
+                item.subject,
+                at,
+            )
+    return file
+
+
+def _internal_id(tx: FileTransaction, partner: Partner, reference: str, kind: str) -> str:
+    """The internal id a partner's reference stands for; the value itself when it is not
+    one of ours (an id sent in full by an older document)."""
+    found = tx.ledger.resolve_reference(partner.key, reference)
+    return found[1] if found is not None and found[0] == kind else reference
 
 
 def _address_errors(received: Received, partner: Partner) -> list[X12Error]:
@@ -171,6 +244,7 @@ def apply_interchange(
     digest = hashlib.sha256(file.data).hexdigest()[:16]
     replies: list[OutboundFile] = []
     acks: list[PurchaseOrderAck] = []
+    subjects: list[str | None] = []  # the order id behind each 855's BAK08
     kinds: list[str] = []
     for document in received.documents:
         where = f"set {document.set_id} {document.set_control}"
@@ -178,7 +252,9 @@ def apply_interchange(
         kinds.append(document.set_id)
         try:
             if isinstance(value, PurchaseOrder):
-                acks.append(_purchase_order(tx, partner, value, clock, now, routing))
+                ack, order_id = _purchase_order(tx, partner, value, clock, now, routing)
+                acks.append(ack)
+                subjects.append(order_id)
             elif isinstance(value, InventoryAdvice):
                 lines = snapshot_lines(value)
                 apply_snapshots(
@@ -189,7 +265,7 @@ def apply_interchange(
                 confirm_at_node(
                     tx,
                     partner,
-                    value.depositor_order,
+                    _internal_id(tx, partner, value.depositor_order, "request"),
                     advice_shipped(value),
                     tracking[0] if tracking else None,
                     value.carrier,
@@ -198,17 +274,23 @@ def apply_interchange(
                 )
             elif isinstance(value, ShipNotice):
                 _node_ship_notice(tx, partner, value, clock, routing)
+            elif isinstance(value, FunctionalAcknowledgment):
+                _partner_acknowledgment(tx, partner, value, file.name, now)
         except (OrdermeshError, _Refused) as error:
             problem = Problem(where, str(error))
             context = _Context(received, (_set_error(received, document.set_control, str(error)),))
             raise FileRejected("x12 " + document.set_id, [problem], context) from error
     assert partner.connector.outbox is not None, "the network document requires it"
-    ack = _acknowledgment(tx, partner, received, (), now)
-    if ack is not None:
-        replies.append(OutboundFile(partner.connector.outbox, f"997-{digest}.x12", ack, "997"))
+    answer = _acknowledgment(tx, partner, received, (), now)
+    if answer is not None:
+        replies.append(OutboundFile(partner.connector.outbox, f"997-{digest}.x12", answer, "997"))
     if acks:
-        content = _render(tx, partner, [generate_855(a) for a in acks], now)
-        replies.append(OutboundFile(partner.connector.outbox, f"855-{digest}.x12", content, "855"))
+        outgoing = [
+            _Outgoing(generate_855(po_ack), po_ack.seller_order, subject)
+            for po_ack, subject in zip(acks, subjects, strict=True)
+        ]
+        usage = answer_usage(received.interchange)
+        replies.append(_render(tx, partner, outgoing, now, f"855-{digest}.x12", "855", usage))
     kind = "x12 " + ",".join(dict.fromkeys(kinds))
     return Accepted(kind, f"{len(received.documents)} transaction set(s) applied", tuple(replies))
 
@@ -234,7 +316,7 @@ def _acknowledgment(
     # Addressed as the connector says, whatever the (possibly wrong) ISA we answer said.
     ours, theirs, _ = _ours(partner)
     interchange = replace(interchange, sender=ours, receiver=theirs)
-    return write_interchange(interchange, separators)
+    return write_document(interchange, separators)
 
 
 def rejection_replies(
@@ -257,7 +339,9 @@ def rejection_replies(
     return [OutboundFile(partner.connector.outbox, f"997-{digest}.x12", ack, "997")]
 
 
-def _ship_to(po: PurchaseOrder) -> ShipTo:
+def ship_to_of(po: PurchaseOrder) -> ShipTo:
+    """The order's ship-to from an 850's N1*ST loop: located by its postal code (N403),
+    the recipient from the rest of the loop."""
     address = po.ship_to
     if address is None or not address.postal_code:
         raise _Refused("the purchase order has no ship-to postal code (N1*ST loop, N403)")
@@ -265,7 +349,25 @@ def _ship_to(po: PurchaseOrder) -> ShipTo:
         location = geocode(address.postal_code, address.country or "US")
     except UnknownPostalCode as error:
         raise _Refused(f"ship-to N403: {error}") from error
-    return ShipTo(location)
+    return ShipTo(location, recipient=recipient_of(address))
+
+
+def recipient_of(address: Address) -> Recipient | None:
+    """The recipient of an N1*ST loop: N102 the name, N201 the company (an additional name
+    line is a company or an attention line far more often than a person), N301/N302 the
+    street, N401 city, N402 region, PER TE/EM phone and email."""
+    street = (*address.street, None, None)
+    recipient = Recipient(
+        name=address.name or None,
+        company=address.additional_name,
+        address1=street[0],
+        address2=street[1],
+        city=address.city,
+        region=address.state,
+        phone=address.phone,
+        email=address.email,
+    )
+    return None if recipient.is_empty else recipient
 
 
 def _purchase_order(
@@ -275,9 +377,10 @@ def _purchase_order(
     clock: Clock,
     now: datetime,
     routing: Routing,
-) -> PurchaseOrderAck:
+) -> tuple[PurchaseOrderAck, str | None]:
     """Place the order of an 850, without the lines that cannot be sold (unknown SKU,
-    quantity out of range, repeated line number): the 855 rejects those."""
+    quantity out of range, repeated line number): the 855 rejects those. Also the id of
+    the order placed (None when every line was refused)."""
     network = current_network(tx.uow).network
     channel = network.channel(partner.id)
     valid: list[OrderLine] = []
@@ -297,7 +400,7 @@ def _purchase_order(
     if valid:
         command = PlaceOrder(
             channel=partner.id,
-            ship_to=_ship_to(po),
+            ship_to=ship_to_of(po),
             service_level=channel.service_level,
             lines=tuple(valid),
             external_id=po.po_number,
@@ -326,21 +429,23 @@ def _purchase_order(
         ack_type = "AD"
     else:
         ack_type = "AC"
-    return PurchaseOrderAck(
-        po_number=po.po_number,
+    seller_order = None if view is None else tx.ledger.reference(partner.key, "order", view.id, now)
+    ack = PurchaseOrderAck(
+        po_number=fit("BAK", 3, po.po_number) or po.po_number,
         po_date=po.po_date,
         items=tuple(ordered),
         ack_type=ack_type,
-        seller_order=None if view is None else view.id,
+        seller_order=seller_order,
         ack_date=now.date(),
     )
+    return ack, None if view is None else view.id
 
 
 def _node_ship_notice(
     tx: FileTransaction, partner: Partner, notice: ShipNotice, clock: Clock, routing: Routing
 ) -> None:
     """An 856 from a node: each order level's PRF01 names the fulfillment request (the
-    940's W0502)."""
+    940's W0502, a short reference)."""
     shipped = notice_shipped(notice)
     for order in notice.orders:
         lines = {(item.line_number or "", item.sku() or ""): item.shipped for item in order.items}
@@ -348,7 +453,7 @@ def _node_ship_notice(
         confirm_at_node(
             tx,
             partner,
-            order.purchase_order,
+            _internal_id(tx, partner, order.purchase_order, "request"),
             mine,
             notice.tracking[0] if notice.tracking else None,
             notice.carrier,
@@ -357,15 +462,62 @@ def _node_ship_notice(
         )
 
 
-def _ship_to_address(order: OrderView) -> Address:
-    location = order.ship_to.location
+def ship_to_address(ship_to: ShipTo, fallback_name: str) -> Address:
+    """The N1*ST loop of an order's ship-to: the recipient's name (else its company, else
+    ``fallback_name``), the company as N2 when both are known, the street, city, region,
+    postal code and country, phone and email; ``n1_loop`` cuts each to its 4010 length."""
+    recipient = ship_to.recipient or Recipient()
+    location = ship_to.location
     return Address(
         entity="ST",
-        name=order.external_id or order.id,
-        state=location.state,
+        name=recipient.name or recipient.company or fallback_name,
+        additional_name=recipient.company if recipient.name else None,
+        street=tuple(line for line in (recipient.address1, recipient.address2) if line),
+        city=recipient.city,
+        state=recipient.region or location.state,
         postal_code=location.postal_code,
         country=location.country,
+        phone=recipient.phone,
+        email=recipient.email,
     )
+
+
+def _ship_to_address(order: OrderView) -> Address:
+    return ship_to_address(order.ship_to, order.external_id or order.id)
+
+
+def _scac(carrier: str | None) -> str | None:
+    """W6610 holds a Standard Carrier Alpha Code (2-4 letters): a carrier named otherwise
+    is left out (W6605 names the service)."""
+    if carrier is None or not carrier.isalnum() or not carrier.isupper():
+        return None
+    return carrier if fits("W66", 10, carrier) else None
+
+
+def _shipping_order(
+    tx: FileTransaction,
+    partner: Partner,
+    request: FulfillmentRequest,
+    order: OrderView,
+    network: Network,
+    at: datetime,
+) -> tuple[x940.ShippingOrder, str]:
+    """The 940 of a request, W0502 its short reference (also returned)."""
+    service = network.services.get(request.service_id)
+    reference = tx.ledger.reference(partner.key, "request", request.id, at)
+    shipping_order = shipping_order_from_request(
+        request,
+        _ship_to_address(order),
+        purchase_order=fit("W05", 3, order.external_id),
+        carrier=(service.carrier or None) if service is not None else None,
+    )
+    shipping_order = replace(
+        shipping_order,
+        depositor_order=reference,
+        routing=fit("W66", 5, shipping_order.routing),
+        carrier=_scac(shipping_order.carrier),
+    )
+    return shipping_order, reference
 
 
 def warehouse_shipping_order(
@@ -384,18 +536,12 @@ def warehouse_shipping_order(
     if request.status not in (RequestStatus.RELEASED, RequestStatus.ACCEPTED):
         return None
     order = get_order(tx.uow, request.order_id)
-    service = network.services.get(request.service_id)
-    shipping_order = shipping_order_from_request(
-        request,
-        _ship_to_address(order),
-        purchase_order=order.external_id,
-        carrier=(service.carrier or None) if service is not None else None,
-    )
-    assert partner.connector.outbox is not None, "the network document requires it"
+    at = event.occurred_at
+    shipping_order, reference = _shipping_order(tx, partner, request, order, network, at)
     shipping_order = replace(shipping_order, status=status)
-    content = _render(tx, partner, [generate_940(shipping_order)], event.occurred_at)
+    outgoing = [_Outgoing(generate_940(shipping_order), reference, request.id)]
     name = f"{_940_PREFIX[status]}{event.id:010d}-{request.id}.x12"
-    return OutboundFile(partner.connector.outbox, name, content, "940")
+    return _render(tx, partner, outgoing, at, name, "940")
 
 
 # A 940's file name by its W0501: the handler tells documents of a request apart by it.
@@ -412,18 +558,21 @@ def ship_notice(
 ) -> OutboundFile:
     """The 856 to the buyer for a ``fulfillment.shipped`` event of its order."""
     request = get_request(tx.uow, str(event.data["request_id"]))
+    at = event.occurred_at
+    reference = tx.ledger.reference(partner.key, "shipment", request.id, at)
+    purchase_order = fit("PRF", 1, order.external_id) or tx.ledger.reference(
+        partner.key, "order", order.id, at
+    )
     notice = ship_notice_from_request(
         request,
-        shipment_id=request.id,
-        purchase_order=order.external_id or order.id,
-        notice_date=event.occurred_at.date(),
+        shipment_id=reference,
+        purchase_order=purchase_order,
+        notice_date=at.date(),
+        notice_time=at.time(),
         parties=(_ship_to_address(order),),
     )
-    assert partner.connector.outbox is not None, "the network document requires it"
-    content = _render(tx, partner, [generate_856(notice)], event.occurred_at)
-    return OutboundFile(
-        partner.connector.outbox, f"856-{event.id:010d}-{request.id}.x12", content, "856"
-    )
+    outgoing = [_Outgoing(generate_856(notice), reference, request.id)]
+    return _render(tx, partner, outgoing, at, f"856-{event.id:010d}-{request.id}.x12", "856")
 
 
 def warehouse_shipping_cancellation(
@@ -433,23 +582,16 @@ def warehouse_shipping_cancellation(
     940 with W0501 ``F`` (cancel), the request's lines as they were sent."""
     request = get_request(tx.uow, str(event.data["request_id"]))
     order = get_order(tx.uow, request.order_id)
-    service = network.services.get(request.service_id)
     as_sent = replace(
         request,
         lines=tuple(replace(line, cancelled_quantity=0) for line in request.lines),
     )
-    shipping_order = shipping_order_from_request(
-        as_sent,
-        _ship_to_address(order),
-        purchase_order=order.external_id,
-        carrier=(service.carrier or None) if service is not None else None,
-    )
+    at = event.occurred_at
+    shipping_order, reference = _shipping_order(tx, partner, as_sent, order, network, at)
     cancel = replace(shipping_order, status=x940.CANCEL)
-    assert partner.connector.outbox is not None, "the network document requires it"
-    content = _render(tx, partner, [generate_940(cancel)], event.occurred_at)
-    return OutboundFile(
-        partner.connector.outbox, f"940-cancel-{event.id:010d}-{request.id}.x12", content, "940"
-    )
+    outgoing = [_Outgoing(generate_940(cancel), reference, request.id)]
+    name = f"{_940_PREFIX[x940.CANCEL]}{event.id:010d}-{request.id}.x12"
+    return _render(tx, partner, outgoing, at, name, "940")
 
 
 DUPLICATE_INTERCHANGE = "025"  # TA105: duplicate interchange control number
@@ -469,22 +611,96 @@ def duplicate_replies(
     at = clock.now()
     ours, theirs, separators = _ours(partner)
     control = LedgerControlNumbers(tx.ledger, control_pair(partner), at).next_interchange()
-    envelope = write_interchange(
-        Interchange(sender=ours, receiver=theirs, at=at, control=control, groups=()),
+    ta1 = Segment.of(
+        "TA1",
+        f"{original.control:09d}",
+        original.at.strftime("%y%m%d"),
+        original.at.strftime("%H%M"),
+        "R",
+        DUPLICATE_INTERCHANGE,
+    )
+    content = write_document(
+        Interchange(
+            sender=ours,
+            receiver=theirs,
+            at=at,
+            control=control,
+            groups=(),
+            usage=answer_usage(original),
+            acknowledgments=(ta1,),
+        ),
         separators,
     )
-    ta1 = separators.element.join(
-        (
-            "TA1",
-            f"{original.control:09d}",
-            original.at.strftime("%y%m%d"),
-            original.at.strftime("%H%M"),
-            "R",
-            DUPLICATE_INTERCHANGE,
-        )
-    )
-    trailer = envelope.rindex(separators.segment + "IEA" + separators.element) + 1
-    content = envelope[:trailer] + ta1 + separators.segment + envelope[trailer:]
     digest = hashlib.sha256(file.data).hexdigest()[:16]
     name = f"TA1-{digest}-{control:09d}.x12"
     return [OutboundFile(partner.connector.outbox, name, content, "TA1")]
+
+
+_ACK_STATUS = {
+    AckCode.ACCEPTED: AckStatus.ACCEPTED,
+    AckCode.ACCEPTED_WITH_ERRORS: AckStatus.ACCEPTED_WITH_ERRORS,
+}
+
+
+def _verdicts(ack: FunctionalAcknowledgment) -> list[tuple[str | None, AckStatus, str]]:
+    """(set control or None for the whole group, status, errors) per verdict of a 997:
+    one per AK2 loop, else the AK9 for every set of the group. A group partially accepted
+    without AK2 detail cannot say which sets failed: each is recorded as rejected."""
+    if not ack.sets:
+        summary = "; ".join(f"AK9 {ack.status} code {code}" for code in ack.codes)
+        return [(None, _ACK_STATUS.get(ack.status, AckStatus.REJECTED), summary)]
+    verdicts: list[tuple[str | None, AckStatus, str]] = []
+    for response in ack.sets:
+        errors = [f"AK5 {response.status} code {code}" for code in response.codes]
+        for note in response.segments:
+            text = f"segment {note.segment_id} at {note.position}"
+            if note.code:
+                text += f" code {note.code}"
+            for element in note.elements:
+                text += f", element {element.position:02d} code {element.code}"
+                if element.bad_value:
+                    text += f" ({element.bad_value!r})"
+            errors.append(text)
+        status = _ACK_STATUS.get(response.status, AckStatus.REJECTED)
+        verdicts.append((response.control, status, "; ".join(errors)))
+    return verdicts
+
+
+def _partner_acknowledgment(
+    tx: FileTransaction,
+    partner: Partner,
+    ack: FunctionalAcknowledgment,
+    source: str,
+    at: datetime,
+) -> None:
+    """Record a partner's 997 on the documents it acknowledges; ``partner.document_rejected``
+    for each one it rejects. A 997 naming none of our documents changes nothing."""
+    events: list[Event] = []
+    for control, status, errors in _verdicts(ack):
+        documents = tx.ledger.acknowledge_document(
+            partner.key, ack.group_control, control, status, errors, at
+        )
+        if status is not AckStatus.REJECTED:
+            continue
+        events += [
+            Event(
+                EventType.PARTNER_DOCUMENT_REJECTED,
+                None,
+                {
+                    "partner": partner.key,
+                    "file": document.file,
+                    "set_id": document.set_id,
+                    "group_control": document.group_control,
+                    "set_control": document.set_control,
+                    "reference": document.reference,
+                    "subject": document.subject,
+                    "errors": errors,
+                    "acknowledgment": source,
+                },
+            )
+            for document in documents
+        ]
+    if events:
+        with tx.uow as uow:
+            uow.events.add(events, at)
+            uow.commit()

@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
+from ordermesh.adapters.formats.x12.conformance import form_error
 from ordermesh.adapters.formats.x12.envelope import Segment, TransactionSet
 from ordermesh.adapters.formats.x12.errors import (
     ElementErrorCode,
@@ -18,6 +19,7 @@ from ordermesh.adapters.formats.x12.errors import (
     SegmentErrorCode,
     X12Error,
 )
+from ordermesh.adapters.formats.x12.fitting import fit
 
 __all__ = [
     "BUYER_SKU_QUALIFIERS",
@@ -55,7 +57,8 @@ class Reference:
 @dataclass(frozen=True, slots=True)
 class Address:
     """An N1 loop: N1 entity code (ST ship-to, SF ship-from, WH warehouse, BT bill-to...),
-    name and id, N3 street lines, N4 city, state, postal code and country."""
+    name and id, N2 additional name (a company, an attention line), N3 street lines, N4
+    city, state, postal code and country, PER contact name, phone (TE) and email (EM)."""
 
     entity: str
     name: str = ""
@@ -66,6 +69,10 @@ class Address:
     state: str | None = None
     postal_code: str | None = None
     country: str | None = None
+    additional_name: str | None = None  # N201
+    contact: str | None = None  # PER02
+    phone: str | None = None  # PER TE
+    email: str | None = None  # PER EM
 
 
 def sku_of(
@@ -111,17 +118,37 @@ def product_elements(ids: Sequence[ProductId]) -> list[str]:
 
 
 def n1_loop(address: Address) -> list[Segment]:
+    """N1, N2, N3 (two street lines each), N4 and PER, each value cut to its 4010 length."""
+    identifier = fit("N1", 4, address.identifier)
     segments = [
-        Segment.of("N1", address.entity, address.name, address.id_qualifier, address.identifier)
+        Segment.of(
+            "N1",
+            address.entity,
+            fit("N1", 2, address.name),
+            address.id_qualifier if identifier else None,
+            identifier,
+        )
     ]
-    street = list(address.street)
+    if fit("N2", 1, address.additional_name):
+        segments.append(Segment.of("N2", fit("N2", 1, address.additional_name)))
+    street = [line for line in (fit("N3", 1, s) for s in address.street) if line]
     while street:
         segments.append(Segment.of("N3", *street[:2]))
         street = street[2:]
-    if address.city or address.state or address.postal_code or address.country:
-        segments.append(
-            Segment.of("N4", address.city, address.state, address.postal_code, address.country)
-        )
+    city = fit("N4", 1, address.city)
+    state = address.state if address.state and len(address.state) == 2 else None
+    postal = fit("N4", 3, address.postal_code)
+    country = fit("N4", 4, address.country)
+    if city or state or postal or country:
+        segments.append(Segment.of("N4", city, state, postal, country))
+    contacts: list[str | None] = []
+    if fit("PER", 4, address.phone):
+        contacts += ["TE", fit("PER", 4, address.phone)]
+    if fit("PER", 4, address.email):
+        contacts += ["EM", fit("PER", 4, address.email)]
+    contact = fit("PER", 2, address.contact)
+    if contacts or contact:
+        segments.append(Segment.of("PER", "IC", contact, *contacts))
     return segments
 
 
@@ -291,6 +318,18 @@ class SetReader:
             )
             return None
 
+    def well_formed(self, index: int, element: int) -> bool:
+        """Whether a value ordermesh will echo back is of its element's 4010 type and
+        length; an element error (AK403 4, 5 or 6) when it is not."""
+        segment = self.ts.segments[index]
+        value = segment.element(element)
+        found = form_error(segment.id, element, value)
+        if found is None:
+            return True
+        code, message = found
+        self.element_error(index, element, code, f"{self._name(index, element)} {message}", value)
+        return False
+
     def products(self, index: int, first: int) -> tuple[ProductId, ...]:
         """Qualifier/id pairs from element ``first`` on (PO106/PO107, LIN02/LIN03...)."""
         segment = self.ts.segments[index]
@@ -312,7 +351,9 @@ class SetReader:
                     ElementErrorCode.CONDITIONAL_MISSING,
                     f"{self._name(index, element)} qualifier is required with its id",
                 )
-            elif qualifier:
+            elif qualifier and self.well_formed(index, element) & self.well_formed(
+                index, element + 1
+            ):
                 ids.append(ProductId(qualifier, value))
             element += 2
         return tuple(ids)
@@ -355,10 +396,19 @@ class PartyBuilder:
         }
 
     def take(self, reader: SetReader, index: int, segment: Segment) -> bool:
-        """Consume N2/N3/N4 of the open loop; False when ``segment`` is not one."""
-        if self._open is None or segment.id not in ("N2", "N3", "N4"):
+        """Consume N2/N3/N4/PER of the open loop; False when ``segment`` is not one."""
+        if self._open is None or segment.id not in ("N2", "N3", "N4", "PER"):
             return False
-        if segment.id == "N3":
+        if segment.id == "N2":
+            self._open.setdefault("additional_name", reader.required(index, 1))
+        elif segment.id == "PER":
+            self._open.setdefault("contact", reader.text(index, 2))
+            for qualifier_at in (3, 5, 7):
+                qualifier, number = segment.element(qualifier_at), segment.element(qualifier_at + 1)
+                key = {"TE": "phone", "EM": "email"}.get(qualifier)
+                if key is not None and number:
+                    self._open.setdefault(key, number)
+        elif segment.id == "N3":
             street = self._open["street"]
             assert isinstance(street, list)
             street.append(reader.required(index, 1))
@@ -387,6 +437,10 @@ class PartyBuilder:
                     state=_opt(data.get("state")),
                     postal_code=_opt(data.get("postal_code")),
                     country=_opt(data.get("country")),
+                    additional_name=_opt(data.get("additional_name")),
+                    contact=_opt(data.get("contact")),
+                    phone=_opt(data.get("phone")),
+                    email=_opt(data.get("email")),
                 )
             )
             self._open = None

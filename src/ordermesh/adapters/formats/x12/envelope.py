@@ -42,8 +42,10 @@ __all__ = [
     "TransactionSet",
     "X12Version",
     "build_interchange",
+    "envelope_segments",
     "parse_interchange",
     "read_interchange",
+    "split_segments",
     "write_interchange",
 ]
 
@@ -190,6 +192,8 @@ class Interchange:
     authorization: str = ""  # ISA02
     security_qualifier: str = "00"  # ISA03
     security: str = ""  # ISA04
+    # TA1 interchange acknowledgments, written between the ISA and the first GS.
+    acknowledgments: tuple[Segment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,6 +321,14 @@ def _delimited_isa(text: str, element: str) -> tuple[str, str, str] | None:
     return component, terminator, isa11
 
 
+def split_segments(data: bytes | str) -> tuple[list[Segment], Separators | None]:
+    """The raw segments of an interchange as written (ISA elements with their padding),
+    and its separators; no segments when the ISA cannot be read."""
+    text = _decode(data)
+    separators, _ = _separators(text)
+    return ([], None) if separators is None else (_split(text, separators), separators)
+
+
 def _split(text: str, separators: Separators) -> list[Segment]:
     segments: list[Segment] = []
     for raw in text.split(separators.segment):
@@ -398,8 +410,12 @@ class _Reader:
         group: _OpenGroup | None = None
         open_set: _OpenSet | None = None
         iea: tuple[int, Segment] | None = None
+        acknowledgments: list[Segment] = []
         for position, segment in enumerate(self.segments[1:], start=2):
             sid = segment.id
+            if sid == "TA1" and group is None and not groups and iea is None:
+                acknowledgments.append(segment)
+                continue
             if iea is not None:
                 self.error(
                     position,
@@ -516,7 +532,7 @@ class _Reader:
             self._iea(iea[1], iea[0], isa, len(groups))
         if header is None:
             return None
-        return replace(header, groups=tuple(groups))
+        return replace(header, groups=tuple(groups), acknowledgments=tuple(acknowledgments))
 
     # ISA / IEA
 
@@ -804,7 +820,8 @@ def _control(value: int, where: str) -> int:
     return value
 
 
-def _segments(interchange: Interchange, separators: Separators) -> Iterator[Segment]:
+def envelope_segments(interchange: Interchange, separators: Separators) -> Iterator[Segment]:
+    """Every segment ``write_interchange`` writes, in order, ISA to IEA."""
     version = interchange.version
     isa11 = _repetition(separators) if version >= "00501" else "U"
     at = interchange.at
@@ -829,6 +846,7 @@ def _segments(interchange: Interchange, separators: Separators) -> Iterator[Segm
             separators.component,
         ),
     )
+    yield from interchange.acknowledgments
     for group in interchange.groups:
         gs_time = group.at.strftime("%H%M%S" if group.at.second else "%H%M")
         control = str(_control(group.control, "GS06"))
@@ -866,7 +884,7 @@ def write_interchange(
     ``ValueError`` when a value contains a separator or does not fit its ISA field."""
     out: list[str] = []
     suffix = "\n" if line_breaks and separators.segment != "\n" else ""
-    for segment in _segments(interchange, separators):
+    for segment in envelope_segments(interchange, separators):
         if segment.id != "ISA":
             for index, value in enumerate(segment.elements, start=1):
                 _check(value, separators, f"{segment.id}{index:02d}")

@@ -8,7 +8,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final, TypeAlias
 
+from ordermesh.adapters.formats.x12.conformance import fits
 from ordermesh.adapters.formats.x12.envelope import (
+    FUNCTIONAL_IDS,
     ControlNumberAllocator,
     FunctionalGroup,
     Interchange,
@@ -46,6 +48,7 @@ __all__ = [
     "Received",
     "ReceivedDocument",
     "acknowledge",
+    "answer_usage",
     "functional_acknowledgments",
     "receive",
 ]
@@ -209,7 +212,7 @@ def _group_ack(
     else:
         status = AckCode.PARTIALLY_ACCEPTED
     return FunctionalAcknowledgment(
-        functional_id=group.functional_id,
+        functional_id=_functional_id(group),
         group_control=group.control,
         status=status,
         included=len(group.sets),
@@ -218,6 +221,17 @@ def _group_ack(
         sets=tuple(responses),
         codes=tuple(dict.fromkeys(e.code for e in group_errors)),
     )
+
+
+def _functional_id(group: FunctionalGroup) -> str:
+    """AK101: the group's GS01, or, when that cannot be echoed (missing, mangled), the
+    functional id of the sets it holds."""
+    if fits("AK1", 1, group.functional_id):
+        return group.functional_id
+    for ts in group.sets:
+        if ts.id in FUNCTIONAL_IDS:
+            return FUNCTIONAL_IDS[ts.id]
+    return group.functional_id
 
 
 def functional_acknowledgments(
@@ -251,22 +265,44 @@ def acknowledge(
     acks = functional_acknowledgments(received, all_or_nothing=all_or_nothing)
     if interchange is None or not acks:
         return None
+    forbidden = (separators or ack_separators(received, version)).chars()
+    # A group whose functional id cannot be named (AK101 is mandatory) gets no 997.
+    acks = [
+        ack
+        for ack in acks
+        if fits("AK1", 1, ack.functional_id) and not set(ack.functional_id) & set(forbidden)
+    ]
+    if not acks:
+        return None
     built = build_interchange(
-        [generate_997(ack) for ack in acks],
+        [generate_997(ack, forbidden=forbidden) for ack in acks],
         sender=interchange.receiver,
         receiver=interchange.sender,
         at=at,
         numbers=numbers,
         version=version,
+        usage=answer_usage(interchange),
     )
     first = interchange.groups[0]
-    groups = tuple(
-        replace(
-            group, sender=first.receiver or group.sender, receiver=first.sender or group.receiver
-        )
-        for group in built.groups
-    )
+
+    def address(gs_value: str, isa_value: str) -> str:
+        """GS02/GS03 of the answer: the received group's, else the ISA's, whichever can be
+        written (2 to 15 characters, none of the separators)."""
+        for value in (gs_value, isa_value.strip()):
+            if fits("GS", 2, value) and not set(value) & set(forbidden):
+                return value
+        return "UNKNOWN"
+
+    sender = address(first.receiver, interchange.receiver.id)
+    receiver = address(first.sender, interchange.sender.id)
+    groups = tuple(replace(group, sender=sender, receiver=receiver) for group in built.groups)
     return replace(built, groups=groups)
+
+
+def answer_usage(interchange: Interchange) -> str:
+    """ISA15 of an answer: a test interchange (T) is answered as a test, anything else as
+    production."""
+    return "T" if interchange.usage.strip() == "T" else "P"
 
 
 def ack_separators(received: Received, version: X12Version = "4010") -> Separators:

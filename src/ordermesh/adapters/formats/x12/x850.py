@@ -156,6 +156,8 @@ def parse_850(ts: TransactionSet, source: str = "850") -> PurchaseOrder:
     if not lines:
         reader.missing_segment("PO1", "the purchase order has no PO1 line")
     po_number = reader.required(beg, 3) if beg is not None else ""
+    if beg is not None:
+        reader.well_formed(beg, 3)  # BEG03 goes back in BAK03 and PRF01 (1 to 22)
     po_date = reader.date(beg, 5, required=True) if beg is not None else None
     purpose = reader.required(beg, 1) if beg is not None else ""
     order_type = reader.required(beg, 2) if beg is not None else ""
@@ -175,6 +177,8 @@ def parse_850(ts: TransactionSet, source: str = "850") -> PurchaseOrder:
 
 
 def read_po1(reader: SetReader, index: int) -> PurchaseOrderLine | None:
+    # The 855 echoes PO101, PO103 and the product ids: each must be writable as it came.
+    echoable = reader.well_formed(index, 1) & reader.well_formed(index, 3)
     line_number = reader.text(index, 1)
     quantity = reader.quantity(index, 2, required=True)
     unit = reader.required(index, 3)
@@ -193,7 +197,7 @@ def read_po1(reader: SetReader, index: int) -> PurchaseOrderLine | None:
             reader.ts.segments[index].element(2),
         )
         return None
-    if quantity is None or not ids:
+    if quantity is None or not ids or not echoable:
         return None
     return PurchaseOrderLine(
         line_number=line_number or str(len(reader.ts.segments)),

@@ -281,14 +281,17 @@ def generate_856(notice: ShipNotice) -> TransactionSet:
             notice.purpose,
             notice.shipment_id,
             x12_date(notice.date),
-            None if notice.time is None else x12_time(notice.time),
+            # BSN04 is mandatory; a notice read without one is written back at midnight.
+            x12_time(notice.time or time(0)),
             notice.structure,
         )
     ]
     counter = 1
     segments.append(Segment.of("HL", "1", None, "S"))
     if notice.carrier or notice.transport:
-        segments.append(Segment.of("TD5", "B", "2", notice.carrier, notice.transport))
+        # TD502 "2" (SCAC) qualifies TD503: written only with a carrier.
+        qualifier = "2" if notice.carrier else None
+        segments.append(Segment.of("TD5", "B", qualifier, notice.carrier, notice.transport))
     segments += [Segment.of("REF", "CN", number) for number in notice.tracking]
     if notice.shipped_date is not None:
         segments.append(Segment.of("DTM", SHIPPED, x12_date(notice.shipped_date)))
@@ -327,12 +330,14 @@ def ship_notice_from_request(
     shipment_id: str,
     purchase_order: str,
     notice_date: date,
+    notice_time: time,
     parties: Sequence[Address] = (),
     sku_qualifier: str = "VP",
 ) -> ShipNotice:
-    """The 856 to the buyer for a shipped fulfillment request: one order level (PRF01 = the
-    buyer's PO), one item per request line (LIN01 = order line id), units shipped and
-    ordered, carrier and tracking number as confirmed."""
+    """The 856 to the buyer for a shipped fulfillment request, created at ``notice_date``
+    and ``notice_time`` (BSN03, BSN04): one order level (PRF01 = the buyer's PO), one item
+    per request line (LIN01 = order line id), units shipped and ordered, carrier and
+    tracking number as confirmed."""
     items = tuple(
         ShipNoticeItem(
             product_ids=(ProductId(sku_qualifier, line.sku),),
@@ -346,6 +351,7 @@ def ship_notice_from_request(
     return ShipNotice(
         shipment_id=shipment_id,
         date=notice_date,
+        time=notice_time,
         orders=(ShipNoticeOrder(purchase_order, items),),
         shipped_date=notice_date,
         carrier=request.carrier,

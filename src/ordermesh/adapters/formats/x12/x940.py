@@ -50,6 +50,7 @@ SEGMENTS: Final = frozenset(
         "N2",
         "N3",
         "N4",
+        "PER",
         "N9",
         "G62",
         "NTE",

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Final
 
 from ordermesh.adapters.formats.x12.common import SetReader, first_component
+from ordermesh.adapters.formats.x12.conformance import fits
 from ordermesh.adapters.formats.x12.envelope import Segment, TransactionSet
 from ordermesh.adapters.formats.x12.errors import ElementErrorCode, SegmentErrorCode
 
@@ -76,22 +77,45 @@ class FunctionalAcknowledgment:
     codes: tuple[str, ...] = ()  # AK905..AK909, GroupErrorCode values
 
 
-def generate_997(ack: FunctionalAcknowledgment) -> TransactionSet:
+def _echo(segment_id: str, position: int, value: str | None, forbidden: str) -> str | None:
+    """A value copied from the input, when it can be written as this element: without the
+    interchange's separators and within the element's type and length; else None."""
+    if not value or any(char in forbidden for char in value):
+        return None
+    return value if fits(segment_id, position, value) else None
+
+
+def generate_997(ack: FunctionalAcknowledgment, *, forbidden: str = "") -> TransactionSet:
+    """The 997 set. Values echoed from the acknowledged input that could not be written
+    validly (a copy of a bad element holding a separator, a segment id that is not one, a
+    set control number of the wrong length...) are left out, as the standard asks: an AK404
+    is dropped, an AK3 or AK4 that cannot locate its error, or an AK2 loop that cannot name
+    its set, is omitted (AK9 still counts and rejects the set). ``forbidden``: the
+    separators the 997 will be written with."""
     segments = [Segment.of("AK1", ack.functional_id, str(ack.group_control))]
     for response in ack.sets:
-        segments.append(Segment.of("AK2", response.set_id, response.control))
+        set_id = _echo("AK2", 1, response.set_id, forbidden)
+        control = _echo("AK2", 2, response.control, forbidden)
+        if set_id is None or control is None:
+            continue
+        segments.append(Segment.of("AK2", set_id, control))
         for note in response.segments:
-            segments.append(
-                Segment.of("AK3", note.segment_id, str(note.position), note.loop_id, note.code)
-            )
+            segment_id = _echo("AK3", 1, note.segment_id, forbidden)
+            if segment_id is None or not fits("AK3", 2, str(note.position)):
+                continue
+            loop_id = _echo("AK3", 3, note.loop_id, forbidden)
+            segments.append(Segment.of("AK3", segment_id, str(note.position), loop_id, note.code))
             for element in note.elements:
+                if not fits("AK4", 1, str(element.position)):
+                    continue
+                bad = None if element.bad_value is None else element.bad_value[:99]
                 segments.append(
                     Segment.of(
                         "AK4",
                         str(element.position),
-                        element.reference,
+                        _echo("AK4", 2, element.reference, forbidden),
                         element.code,
-                        element.bad_value,
+                        _echo("AK4", 4, bad, forbidden),
                     )
                 )
         segments.append(Segment.of("AK5", response.status, *response.codes[:5]))
