@@ -20,12 +20,14 @@ from typing import Generic, TypeVar
 
 from ordermesh.domain.errors import (
     DuplicateOrder,
+    IdempotencyKeyReused,
     IllegalTransition,
     InvalidInput,
     Problem,
     UnknownOrder,
 )
 from ordermesh.domain.events import EventType
+from ordermesh.domain.idempotency import is_reuse
 from ordermesh.domain.lifecycle import (
     EntityKind,
     HoldState,
@@ -38,6 +40,7 @@ from ordermesh.domain.model import Capability
 from ordermesh.domain.network import Network
 from ordermesh.domain.order import OrderLine, ShipTo
 from ordermesh.domain.routing.explain import JsonValue
+from ordermesh.domain.served_area import destination_problems
 from ordermesh.services.allocation import (
     Key,
     OrderUnits,
@@ -94,6 +97,8 @@ class PlaceOrder:
     placed_at: datetime | None = None
     hold: bool = False  # place it on hold: its fulfillment requests wait to be released
     priority: int = 100  # of its backorders: lower is served first
+    # Of the request body, when it came under an Idempotency-Key (domain/idempotency.py).
+    fingerprint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,7 +278,17 @@ def _ship_to_problems(ship_to: ShipTo, network: Network) -> list[Problem]:
     location = ship_to.location
     if not (-90 <= location.lat <= 90 and -180 <= location.lon <= 180):
         return [Problem("ship_to", "latitude or longitude out of range")]
-    return []
+    return destination_problems(location, network)
+
+
+def _refuse_reused_key(uow: UnitOfWork, command: PlaceOrder) -> None:
+    """``IdempotencyKeyReused`` when the channel placed an order under this request's key
+    from a different request; a repeat of the same request passes."""
+    if command.idempotency_key is None:
+        return
+    held = uow.orders.key_fingerprint(command.channel, command.idempotency_key)
+    if held is not None and is_reuse(held[1], command.fingerprint):
+        raise IdempotencyKeyReused(command.channel, command.idempotency_key, held[0])
 
 
 def _resolved(ship_to: ShipTo, network: Network) -> ShipTo:
@@ -308,6 +323,7 @@ def place_order(
             )
             if existing is None:
                 raise
+            _refuse_reused_key(uow, command)
             return _view(uow, existing), False
 
 
@@ -326,6 +342,7 @@ def _place(
             command.channel, command.idempotency_key, command.external_id
         )
         if existing is not None:
+            _refuse_reused_key(uow, command)
             return _view(uow, existing), False
         now = clock.now()
         session = Session(uow, network, now, actor, lock_positions=lock, searches=searches)
@@ -341,6 +358,7 @@ def _place(
             priority=command.priority,
             placed_at=command.placed_at or now,
             lines=command.lines,
+            fingerprint=command.fingerprint,
         )
         order_id = uow.orders.add(new_order, now)
         session.new_orders.add(order_id)

@@ -162,6 +162,8 @@ orders = sa.Table(
     sa.Column("explanation", sa.JSON, nullable=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # SHA-256 of the canonical request body that placed it under an idempotency key (0008).
+    sa.Column("request_fingerprint", sa.Text, nullable=True),
     # NULLs are distinct in a unique constraint on both databases, so orders without an
     # external id or an idempotency key never collide. Keys are scoped to the channel so
     # that one channel can never be answered with another channel's order.
@@ -288,6 +290,7 @@ api_keys = sa.Table(
     sa.Column("label", sa.Text, nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("revoked_at", UtcDateTime(), nullable=True),
+    sa.Column("last_used_at", UtcDateTime(), nullable=True),  # at most once a minute (0008)
 )
 
 from ordermesh.adapters.db import delivery_tables as _delivery_tables  # noqa: E402, F401
