@@ -326,15 +326,16 @@ def keys_list(as_json: bool = JsonOption) -> None:
     if as_json:
         out.print_json(data={"items": [_key_json(key) for key in keys]})
         return
-    table = Table("id", "role", "label", "created", "last used", "revoked")
+    # One line per key, never truncated: ids are what `keys revoke` takes.
     for key in keys:
-        row = _key_json(key)
-        table.add_row(
-            *(str(row[name] or "") for name in ("id", "role", "label", "created_at")),
-            row["last_used_at"] or "never",
-            row["revoked_at"] or "",
+        used = "never" if key.last_used_at is None else f"{key.last_used_at:%Y-%m-%d %H:%M}"
+        revoked = "" if key.revoked_at is None else f"  revoked {key.revoked_at:%Y-%m-%d %H:%M}"
+        out.print(
+            f"{key.id}  {key.role}  {key.label!r}  created {key.created_at:%Y-%m-%d %H:%M}"
+            f"  last used {used}{revoked}",
+            highlight=False,
+            soft_wrap=True,
         )
-    out.print(table)
 
 
 @keys_app.command("revoke")
