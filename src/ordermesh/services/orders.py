@@ -310,6 +310,8 @@ def place_order(
     A repeat of an order already placed (same channel and idempotency key, or same channel
     and external id) returns the original and creates nothing, even when the two requests
     race: the loser's insert breaks a unique constraint, it rolls back and reads the winner.
+    The same idempotency key from a request with another fingerprint is refused instead
+    (``IdempotencyKeyReused``), raced or not.
     ``routing`` searches the plan; a slow solve (a large order's MIP) runs between two runs
     of the unit of work, not inside one (``services.routing``).
     """
