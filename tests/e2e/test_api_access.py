@@ -107,6 +107,9 @@ MATRIX: dict[tuple[str, str], Case] = {
         frozenset({ADMIN, NODE_X}), "/v1/nodes/DC-RENO/inventory/adjustments", ADJUSTMENT
     ),
     ("POST", "/v1/keys"): Case(frozenset({ADMIN}), body={"role": "channel:web"}),
+    ("POST", "/v1/api-keys"): Case(frozenset({ADMIN}), body={"role": "channel:web"}),
+    ("GET", "/v1/api-keys"): Case(frozenset({ADMIN})),
+    ("DELETE", "/v1/api-keys/{key_id}"): Case(frozenset({ADMIN}), "/v1/api-keys/key_none"),
     ("POST", "/v1/orders"): Case(
         CHANNEL_WEB, body=lambda world: order_body("web", world.external_id())
     ),

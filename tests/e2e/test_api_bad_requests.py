@@ -137,6 +137,28 @@ BAD: list[tuple[str, str, str, dict[str, Any], int, str, list[str]]] = [
         [],
     ),
     (
+        "a destination at the South Pole, in no served zone",
+        "POST",
+        "/v1/orders",
+        {"json": _with(external_id="south-pole", ship_to={"lat": -90.0, "lon": 0.0})},
+        422,
+        "invalid_input",
+        ["ship_to.lat"],
+    ),
+    (
+        "a country the network does not ship to",
+        "POST",
+        "/v1/orders",
+        {
+            "json": _with(
+                external_id="toronto", ship_to={"lat": 43.65, "lon": -79.38, "country": "CA"}
+            )
+        },
+        422,
+        "invalid_input",
+        ["ship_to.country"],
+    ),
+    (
         "an unknown postal code",
         "GET",
         "/v1/availability",

@@ -42,6 +42,12 @@ A1,2026-06-10T12:00:00+00:00,web,vip,60610,US,standard,COASTER,4,,gift
 A2,2026-06-10T12:05:00+00:00,web,,11201,US,standard,PILLOW,1,,
 """
 
+# Refused by the served area, as an order from any channel is.
+SOUTH_POLE = """\
+order_id,created_at,channel,lat,lon,service_level,sku,quantity
+P1,2026-06-10T12:00:00+00:00,web,-90,0,standard,MUG-BLUE,1
+"""
+
 
 class SteppingClock:
     def __init__(self, start: datetime = WEDNESDAY) -> None:
@@ -218,6 +224,7 @@ def test_orders_csv_places_every_order_once_and_a_redrop_is_refused(partners: Pa
         (ORDERS.replace("PILLOW,1", "PILLOW,20000"), "line 4, order A2"),
         (ORDERS.replace("order_id,", "order,"), "line 1"),
         (b"\xff\xfe", "line 1: is not valid UTF-8"),
+        (SOUTH_POLE, "ship_to.lat: (-90, 0) is in no served zone"),
     ],
 )
 def test_a_bad_orders_file_changes_nothing(

@@ -6,7 +6,8 @@ prose, so an edge (CLI, API) can render it and map it to an exit code or HTTP st
     OrdermeshError
     ├── InvalidInput            malformed input; ``problems`` lists where and why
     │   ├── InvalidNetwork      the network document
-    │   └── InvalidInventory    an inventory file or command
+    │   ├── InvalidInventory    an inventory file or command
+    │   └── IdempotencyKeyReused an Idempotency-Key sent again with a different request
     ├── NotFound                something referenced does not exist
     │   ├── UnknownNode
     │   ├── UnknownSku
@@ -15,7 +16,8 @@ prose, so an edge (CLI, API) can render it and map it to an exit code or HTTP st
     │   ├── UnknownOrder
     │   ├── UnknownFulfillmentRequest
     │   ├── UnknownReplay
-    │   └── UnknownIntakeException
+    │   ├── UnknownIntakeException
+    │   └── UnknownApiKey
     └── Conflict                the request is well formed but the state refuses it
         ├── InsufficientStock   a reservation asked for more than is available to sell
         ├── StaleInventory      a position moved between reading and writing it
@@ -62,6 +64,27 @@ class InvalidNetwork(InvalidInput):
 
 class InvalidInventory(InvalidInput):
     """An inventory snapshot, adjustment or file is malformed or references unknown ids."""
+
+
+class IdempotencyKeyReused(InvalidInput):
+    """A request under an ``Idempotency-Key`` already used, by the same channel, for a
+    request with a different body: the original order is left as it is and nothing new is
+    placed (the IETF Idempotency-Key draft's 422)."""
+
+    def __init__(self, channel: str, key: str, order_id: str) -> None:
+        self.channel = channel
+        self.key = key
+        self.order_id = order_id
+        super().__init__(
+            "request",
+            [
+                Problem(
+                    "header.Idempotency-Key",
+                    f"{key!r} was already used by channel {channel!r} for a different request "
+                    f"(order {order_id}); send a new key for a new order",
+                )
+            ],
+        )
 
 
 class NotFound(OrdermeshError):
@@ -131,6 +154,12 @@ class UnknownFulfillmentRequest(NotFound):
     def __init__(self, request_id: str) -> None:
         self.request_id = request_id
         super().__init__(f"unknown fulfillment request {request_id!r}")
+
+
+class UnknownApiKey(NotFound):
+    def __init__(self, key_id: str) -> None:
+        self.key_id = key_id
+        super().__init__(f"unknown API key {key_id!r}")
 
 
 class IllegalTransition(Conflict):

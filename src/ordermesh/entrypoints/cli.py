@@ -23,7 +23,12 @@ from ordermesh.domain.errors import Conflict, InvalidInput, NotFound, OrdermeshE
 from ordermesh.domain.inventory import AdjustmentReason
 from ordermesh.domain.model import Capability
 from ordermesh.domain.network import Network
-from ordermesh.entrypoints.api.api_keys import check_role, create_key_if_none
+from ordermesh.entrypoints.api.api_keys import (
+    check_role,
+    issue_key,
+    list_keys,
+    revoke_key,
+)
 from ordermesh.entrypoints.partners import partners_app
 from ordermesh.entrypoints.progress import progress_bar
 from ordermesh.entrypoints.replay import replay
@@ -33,6 +38,7 @@ from ordermesh.entrypoints.worker import events_app, webhooks_app, worker
 from ordermesh.services import inventory as inventory_service
 from ordermesh.services import network as network_service
 from ordermesh.services import orders as order_service
+from ordermesh.services.ports import ApiKey
 
 app = typer.Typer(help="ordermesh: distributed order management.", no_args_is_help=True)
 network_app = typer.Typer(help="Validate, load and show the network document.")
@@ -42,7 +48,7 @@ app.add_typer(inventory_app, name="inventory")
 app.command("simulate")(simulate)
 app.command("replay")(replay)
 app.command("serve")(serve)
-keys_app = typer.Typer(help="Issue API keys (each bound to one role).")
+keys_app = typer.Typer(help="Issue, list and revoke API keys (each bound to one role).")
 app.add_typer(keys_app, name="keys")
 app.command("worker")(worker)
 app.add_typer(webhooks_app, name="webhooks")
@@ -292,13 +298,62 @@ def keys_create(
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--role") from None
     with _application() as application:
-        key = create_key_if_none(application, role, label, only_if_none=if_none)
-    if key is None:
+        issued = _run(as_json, lambda: issue_key(application, role, label, only_if_none=if_none))
+    if issued is None:
         out.print(f"{role}: a key exists already (`ordermesh keys create --role {role}` adds one)")
-    elif as_json:
-        out.print_json(data={"role": role, "label": label, "key": key})
+        return
+    stored, key = issued
+    if as_json:
+        out.print_json(data={"id": stored.id, "role": role, "label": label, "key": key})
     else:
-        out.print(f"new {role} key (shown once, keep it): {key}", highlight=False, soft_wrap=True)
+        out.print(
+            f"new {role} key {stored.id} (shown once, keep it): {key}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def _key_json(key: ApiKey) -> dict[str, Any]:
+    """A key as listed: never the key, never its hash."""
+    return {
+        "id": key.id,
+        "role": key.role,
+        "label": key.label,
+        "created_at": key.created_at.isoformat(),
+        "revoked_at": None if key.revoked_at is None else key.revoked_at.isoformat(),
+        "last_used_at": None if key.last_used_at is None else key.last_used_at.isoformat(),
+    }
+
+
+@keys_app.command("list")
+def keys_list(as_json: bool = JsonOption) -> None:
+    """Every key issued, revoked ones included, with its last use (recorded once a minute)."""
+    with _application() as application:
+        keys = list_keys(application)
+    if as_json:
+        out.print_json(data={"items": [_key_json(key) for key in keys]})
+        return
+    # One line per key, never truncated: ids are what `keys revoke` takes.
+    for key in keys:
+        used = "never" if key.last_used_at is None else f"{key.last_used_at:%Y-%m-%d %H:%M}"
+        revoked = "" if key.revoked_at is None else f"  revoked {key.revoked_at:%Y-%m-%d %H:%M}"
+        out.print(
+            f"{key.id}  {key.role}  {key.label!r}  created {key.created_at:%Y-%m-%d %H:%M}"
+            f"  last used {used}{revoked}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: str, as_json: bool = JsonOption) -> None:
+    """Revoke a key by its id (`ordermesh keys list`): refused from its next request on."""
+    with _application() as application:
+        key = _run(as_json, lambda: revoke_key(application, key_id))
+    if as_json:
+        out.print_json(data=_key_json(key))
+    else:
+        out.print(f"revoked {key.id} ({key.role}) at {key.revoked_at}", highlight=False)
 
 
 @orders_app.command("redact")

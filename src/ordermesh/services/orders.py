@@ -20,6 +20,7 @@ from typing import Generic, TypeVar
 
 from ordermesh.domain.errors import (
     DuplicateOrder,
+    IdempotencyKeyReused,
     IllegalTransition,
     InvalidInput,
     Problem,
@@ -27,6 +28,7 @@ from ordermesh.domain.errors import (
     UnknownOrder,
 )
 from ordermesh.domain.events import EventType
+from ordermesh.domain.idempotency import is_reuse
 from ordermesh.domain.lifecycle import (
     EntityKind,
     HoldState,
@@ -40,6 +42,7 @@ from ordermesh.domain.model import Capability
 from ordermesh.domain.network import Network
 from ordermesh.domain.order import OrderLine, ShipTo, recipient_problems
 from ordermesh.domain.routing.explain import JsonValue
+from ordermesh.domain.served_area import destination_problems
 from ordermesh.services.allocation import (
     Key,
     OrderUnits,
@@ -107,6 +110,8 @@ class PlaceOrder:
     # The currency of the unit prices: None is the network's; any other is refused.
     currency: str | None = None
     notes: tuple[str, ...] = ()  # what the channel sent that the order does not carry
+    # Of the request body, when it came under an Idempotency-Key (domain/idempotency.py).
+    fingerprint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,7 +317,17 @@ def _destination_problems(ship_to: ShipTo, network: Network) -> list[Problem]:
     location = ship_to.location
     if not (-90 <= location.lat <= 90 and -180 <= location.lon <= 180):
         return [Problem("ship_to", "latitude or longitude out of range")]
-    return []
+    return destination_problems(location, network)
+
+
+def _refuse_reused_key(uow: UnitOfWork, command: PlaceOrder) -> None:
+    """``IdempotencyKeyReused`` when the channel placed an order under this request's key
+    from a different request; a repeat of the same request passes."""
+    if command.idempotency_key is None:
+        return
+    held = uow.orders.key_fingerprint(command.channel, command.idempotency_key)
+    if held is not None and is_reuse(held[1], command.fingerprint):
+        raise IdempotencyKeyReused(command.channel, command.idempotency_key, held[0])
 
 
 def _resolved(ship_to: ShipTo, network: Network) -> ShipTo:
@@ -335,6 +350,8 @@ def place_order(
     A repeat of an order already placed (same channel and idempotency key, or same channel
     and external id) returns the original and creates nothing, even when the two requests
     race: the loser's insert breaks a unique constraint, it rolls back and reads the winner.
+    The same idempotency key from a request with another fingerprint is refused instead
+    (``IdempotencyKeyReused``), raced or not.
     ``routing`` searches the plan; a slow solve (a large order's MIP) runs between two runs
     of the unit of work, not inside one (``services.routing``).
     """
@@ -348,6 +365,7 @@ def place_order(
             )
             if existing is None:
                 raise
+            _refuse_reused_key(uow, command)
             return _view(uow, existing), False
 
 
@@ -366,6 +384,7 @@ def _place(
             command.channel, command.idempotency_key, command.external_id
         )
         if existing is not None:
+            _refuse_reused_key(uow, command)
             return _view(uow, existing), False
         now = clock.now()
         session = Session(uow, network, now, actor, lock_positions=lock, searches=searches)
@@ -383,6 +402,7 @@ def _place(
             lines=command.lines,
             currency=command.currency or network.currency,
             notes=command.notes,
+            fingerprint=command.fingerprint,
         )
         order_id = uow.orders.add(new_order, now)
         session.new_orders.add(order_id)

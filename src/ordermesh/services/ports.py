@@ -150,6 +150,8 @@ class NewOrder:
     lines: tuple[OrderLine, ...]
     currency: str | None = None
     notes: tuple[str, ...] = ()
+    # Of the request that placed it under an idempotency key (domain/idempotency.py).
+    fingerprint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +271,7 @@ class ApiKey:
     label: str
     created_at: datetime
     revoked_at: datetime | None
+    last_used_at: datetime | None = None  # recorded at most once a minute (LAST_USE_EVERY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +292,10 @@ class OrderRepository(Protocol):
     def find_by_key(
         self, channel: str, idempotency_key: str | None, external_id: str | None
     ) -> str | None: ...
+
+    def key_fingerprint(self, channel: str, idempotency_key: str) -> tuple[str, str | None] | None:
+        """The order the channel placed under this key and its request's fingerprint."""
+        ...
 
     def get(self, order_id: str, *, lock: bool = False) -> OrderState | None:
         """``lock`` holds the order row until the transaction ends, so that two changes to
@@ -426,6 +433,13 @@ class ApiKeyRepository(Protocol):
     def revoke(self, key_id: str, at: datetime) -> bool: ...
 
     def all(self) -> list[ApiKey]: ...
+
+    def get(self, key_id: str) -> ApiKey | None: ...
+
+    def record_use(self, key_id: str, at: datetime, unless_since: datetime) -> bool:
+        """Set ``last_used_at`` to ``at`` unless it is already ``unless_since`` or later
+        (so concurrent requests and processes write it at most once per interval)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

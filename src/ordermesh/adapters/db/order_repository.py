@@ -126,6 +126,7 @@ class SqlOrderRepository:
                     updated_at=at,
                     currency=order.currency,
                     notes=list(order.notes) if order.notes else None,
+                    request_fingerprint=order.fingerprint,
                 )
             )
         except sa.exc.IntegrityError as error:
@@ -166,6 +167,15 @@ class SqlOrderRepository:
             sa.select(o.id).where(o.channel == channel, sa.or_(*conditions)).limit(1)
         ).scalar_one_or_none()
         return found
+
+    def key_fingerprint(self, channel: str, idempotency_key: str) -> tuple[str, str | None] | None:
+        o = orders.c
+        row = self._connection.execute(
+            sa.select(o.id, o.request_fingerprint).where(
+                o.channel == channel, o.idempotency_key == idempotency_key
+            )
+        ).one_or_none()
+        return None if row is None else (row.id, row.request_fingerprint)
 
     def get(self, order_id: str, *, lock: bool = False) -> OrderState | None:
         query = sa.select(orders).where(orders.c.id == order_id)
@@ -875,6 +885,21 @@ class SqlApiKeyRepository:
             )
         ]
 
+    def get(self, key_id: str) -> ApiKey | None:
+        row = self._connection.execute(
+            sa.select(api_keys).where(api_keys.c.id == key_id)
+        ).one_or_none()
+        return None if row is None else _api_key(row)
+
+    def record_use(self, key_id: str, at: datetime, unless_since: datetime) -> bool:
+        k = api_keys.c
+        result = self._connection.execute(
+            api_keys.update()
+            .where(k.id == key_id, sa.or_(k.last_used_at.is_(None), k.last_used_at < unless_since))
+            .values(last_used_at=at)
+        )
+        return result.rowcount == 1
+
 
 def _api_key(row: sa.Row[Any]) -> ApiKey:
     return ApiKey(
@@ -884,4 +909,5 @@ def _api_key(row: sa.Row[Any]) -> ApiKey:
         label=row.label,
         created_at=row.created_at,
         revoked_at=row.revoked_at,
+        last_used_at=row.last_used_at,
     )

@@ -168,6 +168,8 @@ orders = sa.Table(
     sa.Column("notes", sa.JSON, nullable=True),
     # When the recipient in ``ship_to`` (personal data) was erased (migration 0006).
     sa.Column("redacted_at", UtcDateTime(), nullable=True),
+    # SHA-256 of the canonical request body that placed it under an idempotency key (0008).
+    sa.Column("request_fingerprint", sa.Text, nullable=True),
     # NULLs are distinct in a unique constraint on both databases, so orders without an
     # external id or an idempotency key never collide. Keys are scoped to the channel so
     # that one channel can never be answered with another channel's order.
@@ -294,6 +296,7 @@ api_keys = sa.Table(
     sa.Column("label", sa.Text, nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("revoked_at", UtcDateTime(), nullable=True),
+    sa.Column("last_used_at", UtcDateTime(), nullable=True),  # at most once a minute (0008)
 )
 
 # A console sign-in: only the SHA-256 of the cookie's token is stored, like API keys.

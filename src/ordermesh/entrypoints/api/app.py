@@ -18,7 +18,8 @@ from ordermesh import __version__
 from ordermesh.bootstrap import Application, bootstrap
 from ordermesh.entrypoints import console
 from ordermesh.entrypoints.api import errors
-from ordermesh.entrypoints.api.auth import KeyCache, RoleLookup
+from ordermesh.entrypoints.api.api_keys import active_key
+from ordermesh.entrypoints.api.auth import RoleLookup
 from ordermesh.entrypoints.api.body_limit import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from ordermesh.entrypoints.api.dtos import ErrorResponse
 from ordermesh.entrypoints.api.metrics import Metrics
@@ -47,6 +48,7 @@ Errors share one shape: `{"error": {"code", "message", "details"}}` (docs/api.md
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     status: {"model": ErrorResponse, "description": description}
     for status, description in {
+        400: "malformed request: the body is not JSON (`malformed_json`)",
         401: "missing, unknown or revoked API key",
         403: "the key's role may not do this",
         404: "something referenced does not exist",
@@ -59,8 +61,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
 
 def _role_lookup(application: Application) -> RoleLookup:
     def lookup(hashed: str) -> str | None:
-        with application.uow() as uow:
-            key = uow.api_keys.find_active_by_hash(hashed)
+        key = active_key(application, hashed)
         return None if key is None else str(key.role)
 
     return lookup
@@ -80,7 +81,6 @@ def create_app(
     )
     app.state.application = application
     app.state.metrics = Metrics.create()
-    key_cache = KeyCache(_role_lookup(application))
     errors.install(app)
     for module in (
         health,
@@ -101,7 +101,8 @@ def create_app(
     # Added last runs first: authentication, then the body limit, then metrics.
     _observe_requests(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
-    app.add_middleware(shopify.Authentication, keys=key_cache)  # Shopify signs, no key
+    # Shopify signs its webhook instead of sending a key.
+    app.add_middleware(shopify.Authentication, keys=_role_lookup(application))
     return app
 
 

@@ -11,11 +11,13 @@ bound to one role:
   inventory for itself only, read availability and the network.
 
 A missing, unknown or revoked key is 401; a known key whose role may not do this is 403.
+Every request looks its key up (one indexed read), so a revoked key is refused from the
+next request on, in every process; the same read records the key's last use, at most once a
+minute (``api_keys.LAST_USE_EVERY``).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Annotated, Literal
@@ -31,7 +33,7 @@ from ordermesh.entrypoints.api.errors import Forbidden, Unauthenticated, send_er
 
 RoleKind = Literal["admin", "channel", "node"]
 
-# A key's role, found by the hash of the key; None when unknown or revoked.
+# A key's role, found by the hash of the key (recording its use); None when unknown or revoked.
 RoleLookup = Callable[[str], str | None]
 
 
@@ -98,39 +100,12 @@ class Caller:
         return f"api:{self.role}"
 
 
-class KeyCache:
-    """Remembers known keys for a few seconds so a burst of requests costs one lookup.
-
-    Unknown keys are never cached, so a new key works at once; a revoked key stops working
-    within ``ttl_s``."""
-
-    def __init__(self, lookup: RoleLookup, ttl_s: float = 5.0, max_entries: int = 4096) -> None:
-        self._lookup = lookup
-        self._ttl_s = ttl_s
-        self._max_entries = max_entries
-        self._known: dict[str, tuple[str, float]] = {}
-
-    def role(self, hashed: str) -> str | None:
-        now = time.monotonic()
-        hit = self._known.get(hashed)
-        if hit is not None and hit[1] > now:
-            return hit[0]
-        role = self._lookup(hashed)
-        if role is None:
-            self._known.pop(hashed, None)
-            return None
-        if len(self._known) >= self._max_entries:
-            self._known.clear()
-        self._known[hashed] = (role, now + self._ttl_s)
-        return role
-
-
 class Authentication:
     """Pure ASGI middleware: every ``/v1`` request must carry a valid key, checked before
     anything reads the body (so a bad key is 401 even with a malformed body). The caller is
     left in ``scope["state"]["caller"]`` for the ``CallerDep`` dependency."""
 
-    def __init__(self, app: ASGIApp, keys: KeyCache, prefix: str = "/v1/") -> None:
+    def __init__(self, app: ASGIApp, keys: RoleLookup, prefix: str = "/v1/") -> None:
         self.app = app
         self.keys = keys
         self.prefix = prefix
@@ -154,7 +129,7 @@ class Authentication:
         if scheme.lower() != "bearer" or not key.strip():
             raise Unauthenticated("the Authorization header must be `Bearer <key>`")
         hashed = key_hash(key.strip())
-        role = await run_in_threadpool(self.keys.role, hashed)
+        role = await run_in_threadpool(self.keys, hashed)
         if role is None:
             raise Unauthenticated("unknown or revoked API key")
         return Caller(role)

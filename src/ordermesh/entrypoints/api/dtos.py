@@ -345,9 +345,25 @@ class KeyIn(Request):
 
 
 class KeyOut(BaseModel):
+    id: str | None = Field(default=None, description="to list or revoke the key")
     role: str
     label: str
     key: str = Field(description="shown this once; only its SHA-256 is stored")
+
+
+class ApiKeyOut(BaseModel):
+    """A key as listed: never the key, never its hash."""
+
+    id: str
+    role: str
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None = Field(description="recorded at most once a minute")
+
+
+class ApiKeyList(BaseModel):
+    items: list[ApiKeyOut]
 
 
 # --- fulfillment -----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ conflict, and so on. Statuses, most specific first:
 
 ==========================================  ======
 ``InvalidInput`` and subclasses, bad fields   422
+(``IdempotencyKeyReused`` among them)
 malformed JSON body                           400
 ``NotFound`` and subclasses                   404
 ``Conflict`` (``InsufficientStock``, illegal
@@ -18,8 +19,12 @@ transitions, ...)                             409
 missing, unknown or revoked API key           401
 a key whose role may not do this              403
 body larger than the limit                    413
+a method the path does not have               405
 any other ``OrdermeshError``                  500
 ==========================================  ======
+
+A 405 carries ``Allow`` with every method of every route on that path: Starlette's own
+lists only the first route it tried, and FastAPI makes one route per method.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import Send
 
 from ordermesh.adapters.formats.validation_messages import field_path, problems_from_pydantic
@@ -110,14 +116,15 @@ def _jsonable(value: Any) -> bool:
 
 
 def details_of(error: OrdermeshError) -> dict[str, Any]:
-    """The data an error carries: its problems, or its plain public attributes."""
-    if isinstance(error, InvalidInput):
-        return {"source": error.source, "problems": problems_json(error.problems)}
-    return {
+    """The data an error carries: its plain public attributes, and its problems."""
+    details = {
         key: value
         for key, value in vars(error).items()
         if not key.startswith("_") and _jsonable(value)
     }
+    if isinstance(error, InvalidInput):
+        details["problems"] = problems_json(error.problems)
+    return details
 
 
 def render(error: OrdermeshError) -> JSONResponse:
@@ -206,15 +213,36 @@ async def _on_api_error(_request: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _on_http_error(_request: Request, error: Exception) -> JSONResponse:
+HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes on this path: asked of the routes themselves (which
+    may be included routers), as the router would for each method."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in HTTP_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+
+
+async def _on_http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     code = {404: "no_such_route", 405: "method_not_allowed"}.get(
         error.status_code, f"http_{error.status_code}"
     )
     message = error.detail if isinstance(error.detail, str) else "request refused"
-    return JSONResponse(
-        error_body(code, message), error.status_code, headers=getattr(error, "headers", None)
-    )
+    headers = dict(getattr(error, "headers", None) or {})
+    details: dict[str, Any] = {}
+    if error.status_code == 405:
+        allowed = allowed_methods(request)
+        headers["Allow"] = ", ".join(allowed)
+        details["allowed"] = allowed
+        message = f"{request.method} is not allowed here (allowed: {headers['Allow']})"
+    return JSONResponse(error_body(code, message, details), error.status_code, headers=headers)
 
 
 async def _on_unexpected(_request: Request, _error: Exception) -> JSONResponse:

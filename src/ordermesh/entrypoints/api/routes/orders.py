@@ -19,12 +19,14 @@ from fastapi import APIRouter, Body, Header, Path, Query, Request, Response, sta
 from ordermesh.adapters.geocoding import UnknownPostalCode, geocode
 from ordermesh.bootstrap import Application
 from ordermesh.domain.errors import InvalidInput, Problem
+from ordermesh.domain.idempotency import request_fingerprint
 from ordermesh.domain.lifecycle import OrderStatus
 from ordermesh.domain.model import Location
 from ordermesh.domain.order import RECIPIENT_FIELDS, OrderLine, Recipient, ShipTo, recipient_fields
 from ordermesh.entrypoints.api.auth import Caller, CallerDep
 from ordermesh.entrypoints.api.dtos import (
     CancelIn,
+    ErrorResponse,
     LineRef,
     OrderIn,
     OrderLineOut,
@@ -191,6 +193,9 @@ def place_command(
         ),
         external_id=body.external_id,
         idempotency_key=idempotency_key,
+        fingerprint=(
+            None if idempotency_key is None else request_fingerprint(body.model_dump(mode="json"))
+        ),
         customer_tier=body.customer.tier,
         tags=tuple(body.tags),
         hold=body.hold,
@@ -225,7 +230,18 @@ def _readable_order(application: Application, caller: Caller, order_id: str) -> 
     response_model=OrderOut,
     status_code=status.HTTP_201_CREATED,
     summary="Submit an order: route it and reserve its stock (201; 200 for a repeat)",
-    responses={200: {"model": OrderOut, "description": "a repeat: the original order"}},
+    responses={
+        200: {"model": OrderOut, "description": "a repeat: the original order"},
+        409: {
+            "model": ErrorResponse,
+            "description": "a concurrent request under the same key has not finished",
+        },
+        422: {
+            "model": ErrorResponse,
+            "description": "invalid order, a destination the network does not serve, or "
+            "`idempotency_key_reused`: the key was used for a different request",
+        },
+    },
 )
 def post_order(
     request: Request,
@@ -237,7 +253,8 @@ def post_order(
         Header(
             min_length=1,
             max_length=200,
-            description="a repeat with the same key (or external_id) returns the original",
+            description="a repeat with the same key and body (or the same external_id) "
+            "returns the original; the same key with another body is a 422",
         ),
     ] = None,
 ) -> OrderOut:
