@@ -13,14 +13,18 @@ after a crash is the same document.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from collections.abc import Sequence
+import logging
+import unicodedata
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from ordermesh.adapters.formats.x12 import (
     AckItem,
     Address,
+    ElementErrorCode,
     ErrorLevel,
     Interchange,
     InterchangeErrorCode,
@@ -63,7 +67,7 @@ from ordermesh.services.fulfillment import get_request
 from ordermesh.services.inventory import apply_snapshots
 from ordermesh.services.network import current_network
 from ordermesh.services.orders import MAX_QUANTITY, OrderView, PlaceOrder, get_order, place_order
-from ordermesh.services.partner_files import AppliedBefore
+from ordermesh.services.partner_files import AppliedBefore, ApplyFailed
 from ordermesh.services.partner_ports import (
     Accepted,
     FileRejected,
@@ -75,6 +79,8 @@ from ordermesh.services.partner_ports import (
     Role,
 )
 from ordermesh.services.ports import Clock, Routing, StoredEvent
+
+log = logging.getLogger(__name__)
 
 CHANNEL_SETS = frozenset({"850"})
 NODE_SETS = frozenset({"846", "945", "856"})
@@ -159,12 +165,95 @@ def _set_error(received: Received, set_control: str, message: str) -> X12Error:
     return X12Error(origin, "ST", None, SetErrorCode.SEGMENTS_IN_ERROR, message, ErrorLevel.SET, 1)
 
 
+def echoable(value: str, separators: str) -> bool:
+    """Whether ``value`` can be written back in an X12 element: X12 has no escape, so a
+    value holding a separator or a control character (a line break) cannot."""
+    return not any(char in separators or unicodedata.category(char) == "Cc" for char in value)
+
+
+def _reply_separators(tx: FileTransaction, partner: Partner) -> str:
+    """Every separator a value kept from this file may meet on its way out: those of the
+    partner's replies (997, 855, 856) and of every X12 node's 940."""
+    network = current_network(tx.uow).network
+    connectors = [partner.connector]
+    connectors += [node.connector for node in network.nodes.values()]
+    connectors += [channel.connector for channel in network.channels.values()]
+    return "".join(
+        sorted(
+            {
+                Separators.from_connector(connector).chars()
+                for connector in connectors
+                if connector.type is partner.connector.type
+            }
+        )
+    )
+
+
+def _kept_values(value: object) -> Iterator[str]:
+    """Every text a parsed document holds: what ordermesh may echo back later."""
+    if isinstance(value, str):
+        yield value
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            yield from _kept_values(getattr(value, field.name))
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from _kept_values(item)
+
+
+def _unechoable(received: Received, separators: str) -> tuple[X12Error, ...]:
+    """An invalid-character error (AK403 6) for each value of a mapped set that ordermesh
+    would have to echo and cannot (a separator of its own documents, a line break), at the
+    element holding it. The error carries no bad value: the 997 could not echo it either."""
+    if received.interchange is None:
+        return ()
+    sets = {ts.control: ts for group in received.interchange.groups for ts in group.sets}
+    errors: list[X12Error] = []
+    for document in received.documents:
+        ts = sets.get(document.set_control)
+        for value in dict.fromkeys(_kept_values(document.document)):
+            if echoable(value, separators):
+                continue
+            errors.append(_invalid_character(ts, value, document.set_id))
+    return tuple(errors)
+
+
+def _invalid_character(ts: TransactionSet | None, value: str, set_id: str) -> X12Error:
+    message = f"{value!r} holds a separator or a control character, which no reply can echo"
+    if ts is not None:
+        for index, segment in enumerate(ts.segments):
+            for position, element in enumerate(segment.elements, start=1):
+                if value and value in element:
+                    at, in_set = ts.position(index)
+                    return X12Error(
+                        at,
+                        segment.id,
+                        position,
+                        ElementErrorCode.INVALID_CHARACTER,
+                        message,
+                        ErrorLevel.ELEMENT,
+                        in_set,
+                    )
+    origin = ts.origin or 0 if ts is not None else 0
+    return X12Error(
+        origin,
+        "ST",
+        None,
+        SetErrorCode.SEGMENTS_IN_ERROR,
+        f"set {set_id}: {message}",
+        ErrorLevel.SET,
+        1,
+    )
+
+
 def apply_interchange(
     tx: FileTransaction, partner: Partner, file: InboxFile, clock: Clock, *, routing: Routing
 ) -> Accepted:
     allowed = CHANNEL_SETS if partner.role is Role.CHANNEL else NODE_SETS
     received = receive(file.data, file.name, sets=allowed)
     errors = (*received.errors, *_address_errors(received, partner))
+    if not errors:
+        errors = _unechoable(received, _reply_separators(tx, partner))
     if errors or received.interchange is None:
         raise FileRejected("x12", [error.problem() for error in errors], _Context(received, errors))
     now = clock.now()
@@ -224,10 +313,17 @@ def _acknowledgment(
     extra: Sequence[X12Error],
     at: datetime,
 ) -> str | None:
-    if extra:
-        received = replace(received, errors=(*received.errors, *extra))
-    numbers = LedgerControlNumbers(tx.ledger, control_pair(partner), at)
     separators = Separators.from_connector(partner.connector)
+    # A bad value is echoed (AK404) only when it can be: AK404 is optional, a value
+    # holding our separator or a line break would break the 997 that reports it.
+    errors = [
+        e
+        if e.bad_value is None or echoable(e.bad_value, separators.chars())
+        else replace(e, bad_value=None)
+        for e in (*received.errors, *extra)
+    ]
+    received = replace(received, errors=tuple(errors))
+    numbers = LedgerControlNumbers(tx.ledger, control_pair(partner), at)
     interchange = acknowledge(received, numbers=numbers, at=at, separators=separators)
     if interchange is None:
         return None
@@ -240,21 +336,39 @@ def _acknowledgment(
 def rejection_replies(
     tx: FileTransaction, partner: Partner, file: InboxFile, error: FileRejected, clock: Clock
 ) -> list[OutboundFile]:
-    """A 997 rejecting the interchange; none when not even its ISA could be read."""
+    """A 997 rejecting the interchange; a TA1 when no 997 can be written (a control
+    number it must echo holds a separator); none when not even the ISA could be read."""
     if partner.connector.outbox is None:
         return []
     if isinstance(error.context, AppliedBefore):
-        return duplicate_replies(tx, partner, file, clock)
+        return _interchange_rejection(tx, partner, file, clock, DUPLICATE_INTERCHANGE)
     if isinstance(error.context, _Context):
         received, extra = error.context.received, error.context.errors
     else:
-        received, extra = receive(file.data, file.name), ()
+        received = receive(file.data, file.name)
+        extra = (_not_applied(error),) if isinstance(error.context, ApplyFailed) else ()
     errors = tuple(e for e in extra if e not in received.errors)
-    ack = _acknowledgment(tx, partner, received, errors, clock.now())
+    try:
+        ack = _acknowledgment(tx, partner, received, errors, clock.now())
+    except ValueError:
+        log.warning("no 997 can answer %s of %s: a TA1 rejects it", file.name, partner.key)
+        return _interchange_rejection(tx, partner, file, clock, INVALID_CONTENT)
     if ack is None:
         return []
     digest = hashlib.sha256(file.data).hexdigest()[:16]
     return [OutboundFile(partner.connector.outbox, f"997-{digest}.x12", ack, "997")]
+
+
+def _not_applied(error: FileRejected) -> X12Error:
+    """A file that could not be applied for a reason of ours: every group is rejected."""
+    return X12Error(
+        1,
+        "ISA",
+        None,
+        InterchangeErrorCode.INVALID_CONTENT,
+        "; ".join(str(problem) for problem in error.problems),
+        ErrorLevel.INTERCHANGE,
+    )
 
 
 def _ship_to(po: PurchaseOrder) -> ShipTo:
@@ -357,11 +471,19 @@ def _node_ship_notice(
         )
 
 
-def _ship_to_address(order: OrderView) -> Address:
+def _external_id(order: OrderView, partner: Partner) -> str | None:
+    """The order's external id when the partner's documents can carry it: an order from
+    another channel (a CSV, the API) may hold a character that is an X12 separator."""
+    separators = Separators.from_connector(partner.connector).chars()
+    external = order.external_id
+    return external if external is not None and echoable(external, separators) else None
+
+
+def _ship_to_address(order: OrderView, partner: Partner) -> Address:
     location = order.ship_to.location
     return Address(
         entity="ST",
-        name=order.external_id or order.id,
+        name=_external_id(order, partner) or order.id,
         state=location.state,
         postal_code=location.postal_code,
         country=location.country,
@@ -380,8 +502,8 @@ def warehouse_shipping_order(
     service = network.services.get(request.service_id)
     shipping_order = shipping_order_from_request(
         request,
-        _ship_to_address(order),
-        purchase_order=order.external_id,
+        _ship_to_address(order, partner),
+        purchase_order=_external_id(order, partner),
         carrier=(service.carrier or None) if service is not None else None,
     )
     assert partner.connector.outbox is not None, "the network document requires it"
@@ -404,9 +526,9 @@ def ship_notice(
     notice = ship_notice_from_request(
         request,
         shipment_id=request.id,
-        purchase_order=order.external_id or order.id,
+        purchase_order=_external_id(order, partner) or order.id,
         notice_date=event.occurred_at.date(),
-        parties=(_ship_to_address(order),),
+        parties=(_ship_to_address(order, partner),),
     )
     assert partner.connector.outbox is not None, "the network document requires it"
     content = _render(tx, partner, [generate_856(notice)], event.occurred_at)
@@ -429,8 +551,8 @@ def warehouse_shipping_cancellation(
     )
     shipping_order = shipping_order_from_request(
         as_sent,
-        _ship_to_address(order),
-        purchase_order=order.external_id,
+        _ship_to_address(order, partner),
+        purchase_order=_external_id(order, partner),
         carrier=(service.carrier or None) if service is not None else None,
     )
     cancel = replace(shipping_order, status=x940.CANCEL)
@@ -442,15 +564,16 @@ def warehouse_shipping_cancellation(
 
 
 DUPLICATE_INTERCHANGE = "025"  # TA105: duplicate interchange control number
+INVALID_CONTENT = "024"  # TA105: invalid interchange content
 
 
-def duplicate_replies(
-    tx: FileTransaction, partner: Partner, file: InboxFile, clock: Clock
+def _interchange_rejection(
+    tx: FileTransaction, partner: Partner, file: InboxFile, clock: Clock, note: str
 ) -> list[OutboundFile]:
-    """A file applied before, dropped again: no second 997 (the first one, sent for the
-    first copy, acknowledged these groups), but a TA1 rejecting the repeat with note code
-    025, duplicate interchange control number, so the partner's translator sees why
-    nothing came of it. None when its ISA cannot be read (it was, the first time)."""
+    """A TA1 rejecting the interchange with note code ``note`` (TA105). For a file applied
+    before, dropped again (025): no second 997 (the first one, sent for the first copy,
+    acknowledged these groups), so the partner's translator sees why nothing came of it.
+    For a file no 997 can answer (024). None when its ISA cannot be read."""
     received = receive(file.data, file.name)
     original = received.parsed.interchange
     if original is None or partner.connector.outbox is None:
@@ -469,7 +592,7 @@ def duplicate_replies(
             original.at.strftime("%y%m%d"),
             original.at.strftime("%H%M"),
             "R",
-            DUPLICATE_INTERCHANGE,
+            note,
         )
     )
     trailer = envelope.rindex(separators.segment + "IEA" + separators.element) + 1
