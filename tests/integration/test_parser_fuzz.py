@@ -9,11 +9,10 @@ from __future__ import annotations
 import os
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from bench.fuzz.mutations import Chooser
 from bench.fuzz.targets import Target, targets
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 settings.register_profile(
     "ordermesh-fuzz",

@@ -10,11 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from bench.fuzz.worker import WorkerHarness
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_parser_fuzz import chooser
-
-from bench.fuzz.worker import WorkerHarness
 
 THROUGH_THE_WORKER = settings(
     max_examples=int(os.environ.get("ORDERMESH_WORKER_FUZZ_EXAMPLES", "60")),
