@@ -56,6 +56,19 @@ BUSINESS_TABLES = (
 SAFETY_NET = "could not be applied:"
 
 
+def business_state(engine: sa.Engine) -> dict[str, list[tuple[str, ...]]]:
+    """Every row of every business table (not the file ledger, its counters or the
+    network), to compare before and after a file."""
+    with engine.connect() as connection:
+        return {
+            name: sorted(
+                tuple(str(value) for value in row)
+                for row in connection.execute(sa.select(tables.metadata.tables[name]))
+            )
+            for name in BUSINESS_TABLES
+        }
+
+
 class SteppingClock:
     def __init__(self) -> None:
         self._now = datetime(2026, 6, 10, 15, 0, tzinfo=UTC)
@@ -189,14 +202,7 @@ class WorkerHarness:
         return document
 
     def state(self) -> dict[str, list[tuple[str, ...]]]:
-        with self.engine.connect() as connection:
-            return {
-                name: sorted(
-                    tuple(str(value) for value in row)
-                    for row in connection.execute(sa.select(tables.metadata.tables[name]))
-                )
-                for name in BUSINESS_TABLES
-            }
+        return business_state(self.engine)
 
     def generate(self, chooser: Chooser) -> tuple[Inbox, bytes]:
         inbox = pick(chooser, inboxes())

@@ -158,3 +158,39 @@ def test_a_csv_file_that_raises_is_rejected_and_the_next_partner_is_served(
     assert "ZeroDivisionError" in report
     assert b2b_orders(partners) == ["PO-9"]
     assert len(partners.state()["orders"]) == len(before["orders"]) + 1
+
+
+def test_an_envelope_value_no_997_can_echo_gets_a_ta1_and_the_file_behind_it_is_applied(
+    partners: Partners,
+) -> None:
+    # Found by make fuzz: a pipe-separated 850 whose GS03 holds our component separator;
+    # the 997 echoes GS02/GS03 back, so no 997 can be written: a TA1 (024) rejects it.
+    bad = (
+        "ISA|00|          |00|          |ZZ|BUYERCO        |ZZ|ORDERMESH      "
+        "|260610|0930|U|00401|000000041|0|P|:\n"
+        "GS|PO|BUYERCO|ORDERMES>H|20260610|0930|41|X|004010\n"
+        "ST|850|0001\n"
+        "BEG|00|SA|PO-41||20260610\n"
+        "N1|ST|Buyer Co Chicago\n"
+        "N4|Chicago|IL|60610|US\n"
+        "PO1|1|3|EA|15.5||VP|MUG-BLUE\n"
+        "CTT|1\n"
+        "SE|7|0001\n"
+        "GE|1|41\n"
+        "IEA|1|000000041\n"
+    )
+    before = partners.state()
+    partners.drop("buyer", "a-bad.x12", bad)
+    partners.drop("buyer", "b-good.x12", purchase_order("PO-42", 42))
+
+    assert partners.poll() == 2
+
+    report = (partners.root / "buyer" / "inbox" / "rejected" / "a-bad.x12.error.txt").read_text()
+    assert "(GS), element 03" in report
+    assert "could not be applied" not in report  # a refusal, not the safety net
+    assert b2b_orders(partners) == ["PO-42"]
+    assert len(partners.state()["orders"]) == len(before["orders"]) + 1
+    [ta1] = outbox(partners, "TA1")
+    assert "TA1*000000041*260610*0930*R*024~" in ta1.read_text()
+    acks = [receive(path.read_bytes(), path.name, sets={"997"}) for path in outbox(partners, "997")]
+    assert [ack.documents[0].document.group_control for ack in acks] == [42]  # type: ignore[union-attr]

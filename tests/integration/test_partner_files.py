@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import yaml
+from bench.fuzz.worker import business_state
 
-from ordermesh.adapters.db import tables
 from ordermesh.adapters.db.partner_tables import partner_cursors
 from ordermesh.adapters.db.unit_of_work import SqlUnitOfWork
 from ordermesh.adapters.formats.flat_files import parse_fulfillment_requests
@@ -122,30 +122,9 @@ class Partners:
             positions = uow.inventory.positions(node_id=node_id, skus=[sku])
         return positions[0].on_hand if positions else 0
 
-    def state(self) -> dict[str, list[tuple[Any, ...]]]:
+    def state(self) -> dict[str, list[tuple[str, ...]]]:
         """Every business table (the file ledger aside), to show a file changed nothing."""
-        names = [
-            "orders",
-            "order_lines",
-            "fulfillment_requests",
-            "fulfillment_request_lines",
-            "reservations",
-            "inventory_positions",
-            "inventory_journal",
-            "backorders",
-            "outbox_events",
-            "transitions",
-        ]
-        with self.engine.connect() as connection:
-            return {
-                name: sorted(
-                    (
-                        tuple(str(v) for v in row)
-                        for row in connection.execute(sa.select(tables.metadata.tables[name]))
-                    ),
-                )
-                for name in names
-            }
+        return business_state(self.engine)
 
 
 @pytest.fixture

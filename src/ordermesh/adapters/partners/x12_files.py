@@ -201,14 +201,39 @@ def _kept_values(value: object) -> Iterator[str]:
             yield from _kept_values(item)
 
 
+_UNECHOABLE = "{value!r} holds a separator or a control character, which no reply can echo"
+
+
 def _unechoable(received: Received, separators: str) -> tuple[X12Error, ...]:
-    """An invalid-character error (AK403 6) for each value of a mapped set that ordermesh
-    would have to echo and cannot (a separator of its own documents, a line break), at the
-    element holding it. The error carries no bad value: the 997 could not echo it either."""
+    """An error for each value ordermesh would have to echo and cannot (a separator of its
+    own documents, a line break): in the envelope every 997 echoes, an interchange error
+    (answered by a TA1); in a mapped set, an invalid character (AK403 6) at the element
+    holding it. No error carries the bad value: the 997 could not echo it either."""
     if received.interchange is None:
         return ()
     sets = {ts.control: ts for group in received.interchange.groups for ts in group.sets}
     errors: list[X12Error] = []
+    for group in received.interchange.groups:
+        # What every 997 echoes (AK101, its GS02/GS03 swapped, AK202): when it cannot, no
+        # 997 can answer the interchange, and the rejection is a TA1.
+        echoed = [
+            (group.origin, "GS", 1, group.functional_id),
+            (group.origin, "GS", 2, group.sender),
+            (group.origin, "GS", 3, group.receiver),
+        ]
+        echoed += [(ts.origin, "ST", 2, ts.control or "") for ts in group.sets]
+        for position, segment_id, element, value in echoed:
+            if not echoable(value, separators):
+                errors.append(
+                    X12Error(
+                        position or 0,
+                        segment_id,
+                        element,
+                        InterchangeErrorCode.INVALID_CONTENT,
+                        _UNECHOABLE.format(value=value),
+                        ErrorLevel.INTERCHANGE,
+                    )
+                )
     for document in received.documents:
         ts = sets.get(document.set_control)
         for value in dict.fromkeys(_kept_values(document.document)):
@@ -219,7 +244,7 @@ def _unechoable(received: Received, separators: str) -> tuple[X12Error, ...]:
 
 
 def _invalid_character(ts: TransactionSet | None, value: str, set_id: str) -> X12Error:
-    message = f"{value!r} holds a separator or a control character, which no reply can echo"
+    message = _UNECHOABLE.format(value=value)
     if ts is not None:
         for index, segment in enumerate(ts.segments):
             for position, element in enumerate(segment.elements, start=1):
