@@ -70,8 +70,10 @@ def business_state(engine: sa.Engine) -> dict[str, list[tuple[str, ...]]]:
 
 
 class SteppingClock:
-    def __init__(self) -> None:
-        self._now = datetime(2026, 6, 10, 15, 0, tzinfo=UTC)
+    """A second later at every reading, from a Wednesday afternoon."""
+
+    def __init__(self, start: datetime = datetime(2026, 6, 10, 15, 0, tzinfo=UTC)) -> None:
+        self._now = start
 
     def now(self) -> datetime:
         self._now += timedelta(seconds=1)
@@ -80,6 +82,8 @@ class SteppingClock:
 
 @dataclass
 class App:
+    """What the partner file services need of the application (``PartnerApplication``)."""
+
     uow: Callable[[], UnitOfWork]
     clock: Clock
     partners: SqlPartnerPorts

@@ -5,22 +5,19 @@ whole or not at all, and a connector change that loses nothing."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 import yaml
-from bench.fuzz.worker import business_state
+from bench.fuzz.worker import App, SteppingClock, business_state
 
 from ordermesh.adapters.db.partner_tables import partner_cursors
 from ordermesh.adapters.db.unit_of_work import SqlUnitOfWork
 from ordermesh.adapters.formats.flat_files import parse_fulfillment_requests
 from ordermesh.adapters.formats.network_document import checksum, validate_network_document
-from ordermesh.adapters.partners import SqlPartnerPorts, partner_ports
+from ordermesh.adapters.partners import partner_ports
 from ordermesh.adapters.partners.files import FileSystemTransport
 from ordermesh.domain.inventory import SnapshotLine
 from ordermesh.domain.lifecycle import OrderStatus, RequestStatus
@@ -30,10 +27,8 @@ from ordermesh.services import fulfillment, inventory, network, orders
 from ordermesh.services.orders import OrderView
 from ordermesh.services.partner_files import poll_inboxes_once, write_outbound_once
 from ordermesh.services.partner_ports import Outcome
-from ordermesh.services.ports import Clock, UnitOfWork
 
 NETWORK = Path(__file__).parent.parent / "data" / "network_small.yaml"
-WEDNESDAY = datetime(2026, 6, 10, 15, 0, tzinfo=UTC)
 
 ORDERS = """\
 order_id,created_at,channel,customer_tier,postal_code,country,service_level,sku,quantity,unit_price,tags
@@ -41,22 +36,6 @@ A1,2026-06-10T12:00:00+00:00,web,vip,60610,US,standard,MUG-BLUE,2,15.50,gift
 A1,2026-06-10T12:00:00+00:00,web,vip,60610,US,standard,COASTER,4,,gift
 A2,2026-06-10T12:05:00+00:00,web,,11201,US,standard,PILLOW,1,,
 """
-
-
-class SteppingClock:
-    def __init__(self, start: datetime = WEDNESDAY) -> None:
-        self._now = start
-
-    def now(self) -> datetime:
-        self._now += timedelta(seconds=1)
-        return self._now
-
-
-@dataclass
-class App:
-    uow: Callable[[], UnitOfWork]
-    clock: Clock
-    partners: SqlPartnerPorts
 
 
 def folders(root: Path, name: str) -> dict[str, str]:
