@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from test_relay_delivery import SECRET, add_events
 
 from ordermesh.adapters.db.delivery_tables import webhook_deliveries
-from ordermesh.adapters.events.relay import Relay, RelaySettings
+from ordermesh.adapters.events.relay import PassReport, Relay, RelaySettings
 from ordermesh.adapters.events.store import OutboxEvent, SqlDeliveryStore
+from ordermesh.entrypoints.worker import relay_pass
 from ordermesh.services import events_delivery
 from ordermesh.services.events_delivery import RetryPolicy, Subscriber
 
@@ -141,3 +142,17 @@ def test_a_publisher_that_raises_backs_off_and_never_stops_the_pass(
     one_pass(relay)
     assert publisher.calls == 3
     asyncio.run(relay.close())
+
+
+class BrokenRelay:
+    async def run_once(self) -> PassReport:
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("the database went away"))
+
+
+def test_a_relay_pass_that_raises_is_logged_and_the_worker_loop_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="ordermesh.worker"):
+        report = asyncio.run(relay_pass(BrokenRelay()))  # type: ignore[arg-type]
+    assert report.progress == 0
+    assert "relay pass failed" in caplog.text and "the database went away" in caplog.text

@@ -108,7 +108,7 @@ async def _work(
     try:
         while not stop.is_set():
             started = time.perf_counter()
-            report = await _relay_pass(relay)
+            report = await relay_pass(relay)
             files = _partner_files(application) if with_files else 0
             busy = report.progress + files
             if report.progress:
@@ -139,7 +139,7 @@ async def _work(
         log.info("worker %s stopped", relay.owner)
 
 
-async def _relay_pass(relay: Relay) -> PassReport:
+async def relay_pass(relay: Relay) -> PassReport:
     """One relay pass; whatever it raises is logged and the next loop tries again (after
     the poll interval, as an idle pass would), so no event and no subscriber can stop
     the worker."""
