@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck clean bench native pure
+.PHONY: run test lint typecheck clean bench native pure fuzz
 
 # The browser tests drive Debian's Chromium (docs/console.md); installed once, as root or
 # through sudo, from Debian's own packages.
@@ -62,6 +62,11 @@ test: lint typecheck native $(CHROMIUM)
 
 bench: native
 	$(BIN)/python -m bench
+
+# 100,000 mutated inputs through every inbound parser and 1,000 files through the partner
+# file worker on SQLite; rewrites docs/fuzz.md (minutes; never part of make test).
+fuzz: native
+	$(BIN)/python -m bench.fuzz --out docs/fuzz.md --json var/fuzz/report.json
 
 clean: pure
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

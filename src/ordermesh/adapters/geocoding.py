@@ -21,6 +21,10 @@ def geocode(postal_code: str, country: str) -> Location:
         raise UnknownPostalCode(
             f"postal codes of {country!r} cannot be geocoded offline; give lat/lon instead"
         )
+    if not postal_code.isascii():
+        # zipcodes slices the code by bytes and panics (a BaseException, not a
+        # ValueError) inside a multi-byte character: no ZIP code holds one.
+        raise UnknownPostalCode(f"{postal_code!r} is not a US ZIP code")
     try:
         matches = zipcodes.matching(postal_code)  # type: ignore[no-untyped-call]
     except (ValueError, TypeError):

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ordermesh.adapters.events.nats_publisher import DEFAULT_STREAM, NatsSettings
-from ordermesh.adapters.events.relay import Relay, RelaySettings
+from ordermesh.adapters.events.relay import PassReport, Relay, RelaySettings
 from ordermesh.adapters.events.store import SqlDeliveryStore
 from ordermesh.adapters.events.wakeup import Wakeup
 from ordermesh.bootstrap import Application, bootstrap
@@ -108,7 +108,7 @@ async def _work(
     try:
         while not stop.is_set():
             started = time.perf_counter()
-            report = await relay.run_once()
+            report = await relay_pass(relay)
             files = _partner_files(application) if with_files else 0
             busy = report.progress + files
             if report.progress:
@@ -139,6 +139,17 @@ async def _work(
         log.info("worker %s stopped", relay.owner)
 
 
+async def relay_pass(relay: Relay) -> PassReport:
+    """One relay pass; whatever it raises is logged and the next loop tries again (after
+    the poll interval, as an idle pass would), so no event and no subscriber can stop
+    the worker."""
+    try:
+        return await relay.run_once()
+    except Exception:
+        log.exception("relay pass failed; next loop")
+        return PassReport()
+
+
 def _partner_files(application: Application) -> int:
     try:
         return partner_files.poll_inboxes_once(application) + partner_files.write_outbound_once(
@@ -146,6 +157,9 @@ def _partner_files(application: Application) -> int:
         )
     except OrdermeshError as error:  # no network loaded yet, and the like: try next loop
         log.debug("partner files skipped: %s", error)
+        return 0
+    except Exception:  # the database or a folder failed: logged, next loop
+        log.exception("partner files failed; next loop")
         return 0
 
 

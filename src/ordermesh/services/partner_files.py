@@ -16,11 +16,12 @@ documents again, under the same names: at least once, idempotently.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from ordermesh.domain.errors import Problem
+from ordermesh.domain.errors import ConcurrentUpdate, Problem
 from ordermesh.domain.model import ConnectorType
 from ordermesh.domain.network import Network
 from ordermesh.services.network import current_network
@@ -41,11 +42,14 @@ from ordermesh.services.partner_ports import (
 __all__ = [
     "CONSUMER",
     "AppliedBefore",
+    "ApplyFailed",
     "file_partners",
     "partner_documents",
     "poll_inboxes_once",
     "write_outbound_once",
 ]
+
+log = logging.getLogger(__name__)
 
 CONSUMER = "partner-files"
 """The outbound cursor's name in ``partner_cursors``."""
@@ -60,6 +64,17 @@ class AppliedBefore:
     duplicate interchange; the 997 sent for the first copy stands)."""
 
     earlier: LedgerEntry
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyFailed:
+    """The ``FileRejected.context`` of a file whose application raised something other
+    than a refusal (a bug, a value no reply can carry): the file is rejected all the same,
+    and the handler answers it as a refusal of the whole file (X12: a 997 rejecting every
+    group, or a TA1 when no 997 can be written)."""
+
+    error_type: str
+    message: str
 
 
 def file_partners(network: Network) -> Iterator[Partner]:
@@ -82,8 +97,21 @@ def poll_inboxes_once(application: PartnerApplication) -> int:
     for partner in file_partners(network):
         if partner.connector.inbox is None:
             continue
-        for file in application.partners.transport.inbox(partner.connector.inbox):
-            settled += _process(application, partner, file)
+        try:
+            files = application.partners.transport.inbox(partner.connector.inbox)
+        except Exception:
+            log.exception("could not read the inbox of %s; next poll", partner.key)
+            continue
+        for file in files:
+            try:
+                settled += _process(application, partner, file)
+            except Exception:
+                # Not even the rejection could be recorded (the database or the folder
+                # failed): the file stays where it is for the next poll, and the other
+                # files and partners go on.
+                log.exception(
+                    "could not settle %s of %s; it stays in the inbox", file.name, partner.key
+                )
     return settled
 
 
@@ -134,7 +162,41 @@ def _process(application: PartnerApplication, partner: Partner, file: InboxFile)
             tx.commit()
     except AlreadyApplied:
         return 0  # another worker has it; its entry settles it
+    except ConcurrentUpdate as error:
+        # The database broke a deadlock or a serialisation failure: nothing is wrong with
+        # the file, it is applied by a later poll.
+        log.warning("%s of %s lost a race (%s); next poll", file.name, partner.key, error)
+        return 0
     except FileRejected as error:
+        entry = _reject(application, partner, file, sha256, error)
+    except Exception as error:
+        log.exception("applying %s of %s raised: the file is rejected", file.name, partner.key)
+        entry = _reject(application, partner, file, sha256, _failure(partner, file, error))
+    _finish(application, file, entry)
+    return 1
+
+
+def _failure(partner: Partner, file: InboxFile, error: Exception) -> FileRejected:
+    message = str(error).replace("\x00", "\\x00")  # PostgreSQL text holds no NUL
+    problem = Problem(file.name, f"could not be applied: {type(error).__name__}: {message}")
+    return FileRejected(
+        str(partner.connector.type), [problem], ApplyFailed(type(error).__name__, message)
+    )
+
+
+def _reject(
+    application: PartnerApplication,
+    partner: Partner,
+    file: InboxFile,
+    sha256: str,
+    error: FileRejected,
+) -> LedgerEntry:
+    """Record the rejection with the replies that tell the partner; when the replies
+    themselves cannot be made, record it without them rather than not at all."""
+    ports = application.partners
+    clock = application.clock
+    report = _rejection_report(file, partner, sha256, error, clock.now())
+    try:
         with ports.transaction() as tx:
             replies = ports.handler.rejection_replies(tx, partner, file, error, clock)
             entry = tx.ledger.record_inbound(
@@ -143,13 +205,20 @@ def _process(application: PartnerApplication, partner: Partner, file: InboxFile)
                 sha256,
                 error.kind,
                 Outcome.REJECTED,
-                _rejection_report(file, partner, sha256, error, clock.now()),
+                report,
                 replies,
                 clock.now(),
             )
             tx.commit()
-    _finish(application, file, entry)
-    return 1
+            return entry
+    except Exception:
+        log.exception("no reply could be made to the rejection of %s of %s", file.name, partner.key)
+    with ports.transaction() as tx:
+        entry = tx.ledger.record_inbound(
+            partner.key, file.name, sha256, error.kind, Outcome.REJECTED, report, (), clock.now()
+        )
+        tx.commit()
+    return entry
 
 
 def _finish(application: PartnerApplication, file: InboxFile, entry: LedgerEntry) -> None:
@@ -206,7 +275,17 @@ def write_outbound_once(application: PartnerApplication, batch: int = 200) -> in
             # and what was written before stays in the old outbox.
             network = current_network(tx.uow).network
             for event in events:
-                for partner, document in ports.handler.render(tx, event, network, clock):
+                try:
+                    documents = ports.handler.render(tx, event, network, clock)
+                except ConcurrentUpdate:
+                    raise
+                except Exception:
+                    # An event no document can be made of (a value the format cannot
+                    # carry) must not hold back every later document: it is logged and
+                    # passed over.
+                    log.exception("no partner document for event %s (%s)", event.id, event.type)
+                    continue
+                for partner, document in documents:
                     ports.transport.write(document)
                     sha256 = hashlib.sha256(document.content.encode()).hexdigest()
                     tx.ledger.record_outbound(

@@ -26,7 +26,8 @@ import socket
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Protocol
 
 import sqlalchemy as sa
 
@@ -35,6 +36,7 @@ from ordermesh.adapters.events.store import (
     DeliveryResult,
     Lease,
     LeaseLost,
+    OutboxEvent,
     PendingDelivery,
     SqlDeliveryStore,
 )
@@ -78,6 +80,26 @@ class PassReport:
         return self.published + self.fanned_out + self.delivered + self.failed
 
 
+class Sender(Protocol):
+    """Delivers one event to one webhook subscriber (``WebhookSender``)."""
+
+    async def send(self, subscriber: Subscriber, event: OutboxEvent) -> str | None:
+        """None when delivered, else why not."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class Publisher(Protocol):
+    """Publishes events to a stream (``NatsPublisher``)."""
+
+    async def publish_in_order(self, events: Sequence[OutboxEvent]) -> int:
+        """How many events from the start of the batch the stream stored."""
+        ...
+
+    async def close(self) -> None: ...
+
+
 class Relay:
     def __init__(
         self,
@@ -87,16 +109,26 @@ class Relay:
         *,
         owner: str | None = None,
         rng: random.Random | None = None,
+        sender: Sender | None = None,
+        publisher: Publisher | None = None,
     ) -> None:
+        """``sender`` and ``publisher`` replace the HTTP client and the NATS connection
+        the settings call for (tests)."""
         self.settings = settings
         self.store = SqlDeliveryStore(engine)
         self.clock = clock
         self.owner = owner or worker_identity()
         self._rng = rng or random.Random()
-        self._publisher = NatsPublisher(settings.nats) if settings.nats is not None else None
-        self._sender = WebhookSender(settings.webhook_timeout_s, settings.webhook_concurrency)
+        if publisher is None and settings.nats is not None:
+            publisher = NatsPublisher(settings.nats)
+        self._publisher = publisher
+        self._sender = sender or WebhookSender(
+            settings.webhook_timeout_s, settings.webhook_concurrency
+        )
         self._leases: dict[str, Lease] = {}
         self._synced_version: int | None = None
+        self._nats_failures = 0  # consecutive NATS passes that failed
+        self._nats_retry_at: datetime | None = None
 
     def sync_partner_subscribers(self) -> None:
         """When the network version changed since the last look (or on the first pass),
@@ -118,9 +150,18 @@ class Relay:
         report = PassReport()
         self.sync_partner_subscribers()
         if self._publisher is not None:
-            report.published = await self._nats_pass(self._publisher)
+            try:
+                report.published = await self._nats_pass(self._publisher)
+            except Exception:
+                log.exception("NATS pass failed")
+                self._nats_failed()
         for subscriber in self.store.subscribers(active_only=True):
-            await self._webhook_pass(subscriber, report)
+            # One subscriber's trouble (a bug, a value its request cannot carry) does not
+            # hold back the others; its deliveries stay pending for the next pass.
+            try:
+                await self._webhook_pass(subscriber, report)
+            except Exception:
+                log.exception("webhook pass for subscriber %s failed", subscriber.id)
         return report
 
     async def drain(self, max_passes: int = 1000) -> PassReport:
@@ -147,7 +188,15 @@ class Relay:
 
     # -- NATS -------------------------------------------------------------------------------
 
-    async def _nats_pass(self, publisher: NatsPublisher) -> int:
+    def _nats_failed(self) -> None:
+        """Back off: the n-th failed pass in a row waits as the n-th webhook retry would."""
+        self._nats_failures += 1
+        delay = self.settings.retry.delay_s(self._nats_failures, self._rng)
+        self._nats_retry_at = self.clock.now() + timedelta(seconds=delay)
+
+    async def _nats_pass(self, publisher: Publisher) -> int:
+        if self._nats_retry_at is not None and self.clock.now() < self._nats_retry_at:
+            return 0
         lease = self._claim(NATS_CURSOR)
         if lease is None:
             return 0
@@ -156,9 +205,14 @@ class Relay:
             return 0
         try:
             stored = await publisher.publish_in_order(events)
-        except Exception as error:  # no connection, no stream yet: try again next pass
+        except Exception as error:  # no connection, no stream yet: try again later
             log.warning("NATS unavailable: %r", error)
+            self._nats_failed()
             return 0
+        if stored < len(events):
+            self._nats_failed()  # publish_in_order logged why
+        else:
+            self._nats_failures, self._nats_retry_at = 0, None
         if stored:
             try:
                 self._leases[NATS_CURSOR] = self.store.advance(
@@ -212,7 +266,7 @@ class Relay:
                 if delivery.event.order_id in blocked or delivery.next_attempt_at > started:
                     return
                 async with gate:
-                    error = await self._sender.send(subscriber, delivery.event)
+                    error = await self._send(subscriber, delivery)
                 at = self.clock.now()
                 if error is None:
                     results.append(DeliveryResult(delivery.id, True, at))
@@ -226,6 +280,19 @@ class Relay:
 
         await asyncio.gather(*(run(chain) for chain in chains.values()))
         return results
+
+    async def _send(self, subscriber: Subscriber, delivery: PendingDelivery) -> str | None:
+        """The sender's answer; an exception it raises is a failed attempt like any other
+        (retried with backoff, then a dead letter), never the end of the pass."""
+        try:
+            failure = await self._sender.send(subscriber, delivery.event)
+        except Exception as error:
+            log.exception(
+                "delivering event %s to %s raised", delivery.event.event_id, subscriber.id
+            )
+            failure = f"{type(error).__name__}: {error}"[:500]
+        # Stored as the delivery's last error: PostgreSQL text holds no NUL.
+        return None if failure is None else failure.replace("\x00", "\\x00")
 
     async def close(self) -> None:
         """Hand the leases back (so another worker takes over at once) and disconnect."""

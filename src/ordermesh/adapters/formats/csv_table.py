@@ -24,7 +24,11 @@ def read_rows(
         raise error(
             source, [Problem(f"line {line}", f"is not valid UTF-8 (byte {failure.start})")]
         ) from None
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        rows = list(reader)
+    except csv.Error as failure:  # a field over the csv module's limit (128 KiB), a NUL...
+        raise error(source, [Problem(f"line {reader.line_num}", str(failure))]) from None
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise error(source, [Problem("line 1", "the file is empty: expected a header")])
     rows[0] = [cell.strip().lower() for cell in rows[0]]

@@ -21,6 +21,7 @@ partner's 997 records its verdict there, and a rejection raises
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -69,6 +70,7 @@ from ordermesh.adapters.formats.x12.fitting import fit, scrub
 from ordermesh.adapters.formats.x12.receive import answer_usage
 from ordermesh.adapters.geocoding import UnknownPostalCode, geocode
 from ordermesh.adapters.partners.csv_files import actor_of, confirm_at_node
+from ordermesh.adapters.partners.x12_echo import echoable, reply_separators, unechoable
 from ordermesh.domain.errors import OrdermeshError, Problem
 from ordermesh.domain.events import Event, EventType
 from ordermesh.domain.lifecycle import RequestStatus
@@ -78,7 +80,7 @@ from ordermesh.services.fulfillment import get_request
 from ordermesh.services.inventory import apply_snapshots
 from ordermesh.services.network import current_network
 from ordermesh.services.orders import MAX_QUANTITY, OrderView, PlaceOrder, get_order, place_order
-from ordermesh.services.partner_files import AppliedBefore
+from ordermesh.services.partner_files import AppliedBefore, ApplyFailed
 from ordermesh.services.partner_ports import (
     Accepted,
     AckStatus,
@@ -91,6 +93,8 @@ from ordermesh.services.partner_ports import (
     Role,
 )
 from ordermesh.services.ports import Clock, FulfillmentRequest, Routing, StoredEvent
+
+log = logging.getLogger(__name__)
 
 # 997s acknowledge what ordermesh sent: 855s and 856s to a buyer, 940s to a node.
 CHANNEL_SETS = frozenset({"850", "997"})
@@ -238,6 +242,9 @@ def apply_interchange(
     allowed = CHANNEL_SETS if partner.role is Role.CHANNEL else NODE_SETS
     received = receive(file.data, file.name, sets=allowed)
     errors = (*received.errors, *_address_errors(received, partner))
+    if not errors:
+        network = current_network(tx.uow).network
+        errors = unechoable(received, reply_separators(network, partner.connector))
     if errors or received.interchange is None:
         raise FileRejected("x12", [error.problem() for error in errors], _Context(received, errors))
     now = clock.now()
@@ -306,10 +313,17 @@ def _acknowledgment(
     extra: Sequence[X12Error],
     at: datetime,
 ) -> str | None:
-    if extra:
-        received = replace(received, errors=(*received.errors, *extra))
-    numbers = LedgerControlNumbers(tx.ledger, control_pair(partner), at)
     separators = Separators.from_connector(partner.connector)
+    # A bad value is echoed (AK404) only when it can be: AK404 is optional, a value
+    # holding our separator or a line break would break the 997 that reports it.
+    errors = [
+        e
+        if e.bad_value is None or echoable(e.bad_value, separators.chars())
+        else replace(e, bad_value=None)
+        for e in (*received.errors, *extra)
+    ]
+    received = replace(received, errors=tuple(errors))
+    numbers = LedgerControlNumbers(tx.ledger, control_pair(partner), at)
     interchange = acknowledge(received, numbers=numbers, at=at, separators=separators)
     if interchange is None:
         return None
@@ -322,21 +336,39 @@ def _acknowledgment(
 def rejection_replies(
     tx: FileTransaction, partner: Partner, file: InboxFile, error: FileRejected, clock: Clock
 ) -> list[OutboundFile]:
-    """A 997 rejecting the interchange; none when not even its ISA could be read."""
+    """A 997 rejecting the interchange; a TA1 when no 997 can be written (a control
+    number it must echo holds a separator); none when not even the ISA could be read."""
     if partner.connector.outbox is None:
         return []
     if isinstance(error.context, AppliedBefore):
-        return duplicate_replies(tx, partner, file, clock)
+        return _interchange_rejection(tx, partner, file, clock, DUPLICATE_INTERCHANGE)
     if isinstance(error.context, _Context):
         received, extra = error.context.received, error.context.errors
     else:
-        received, extra = receive(file.data, file.name), ()
+        received = receive(file.data, file.name)
+        extra = (_not_applied(error),) if isinstance(error.context, ApplyFailed) else ()
     errors = tuple(e for e in extra if e not in received.errors)
-    ack = _acknowledgment(tx, partner, received, errors, clock.now())
+    try:
+        ack = _acknowledgment(tx, partner, received, errors, clock.now())
+    except ValueError:
+        log.warning("no 997 can answer %s of %s: a TA1 rejects it", file.name, partner.key)
+        return _interchange_rejection(tx, partner, file, clock, INVALID_CONTENT)
     if ack is None:
         return []
     digest = hashlib.sha256(file.data).hexdigest()[:16]
     return [OutboundFile(partner.connector.outbox, f"997-{digest}.x12", ack, "997")]
+
+
+def _not_applied(error: FileRejected) -> X12Error:
+    """A file that could not be applied for a reason of ours: every group is rejected."""
+    return X12Error(
+        1,
+        "ISA",
+        None,
+        InterchangeErrorCode.INVALID_CONTENT,
+        "; ".join(str(problem) for problem in error.problems),
+        ErrorLevel.INTERCHANGE,
+    )
 
 
 def ship_to_of(po: PurchaseOrder) -> ShipTo:
@@ -482,8 +514,16 @@ def ship_to_address(ship_to: ShipTo, fallback_name: str) -> Address:
     )
 
 
-def _ship_to_address(order: OrderView) -> Address:
-    return ship_to_address(order.ship_to, order.external_id or order.id)
+def _external_id(order: OrderView, partner: Partner) -> str | None:
+    """The order's external id when the partner's documents can carry it: an order from
+    another channel (a CSV, the API) may hold a character that is an X12 separator."""
+    separators = Separators.from_connector(partner.connector).chars()
+    external = order.external_id
+    return external if external is not None and echoable(external, separators) else None
+
+
+def _ship_to_address(order: OrderView, partner: Partner) -> Address:
+    return ship_to_address(order.ship_to, _external_id(order, partner) or order.id)
 
 
 def _scac(carrier: str | None) -> str | None:
@@ -507,8 +547,8 @@ def _shipping_order(
     reference = tx.ledger.reference(partner.key, "request", request.id, at)
     shipping_order = shipping_order_from_request(
         request,
-        _ship_to_address(order),
-        purchase_order=fit("W05", 3, order.external_id),
+        _ship_to_address(order, partner),
+        purchase_order=fit("W05", 3, _external_id(order, partner)),
         carrier=(service.carrier or None) if service is not None else None,
     )
     shipping_order = replace(
@@ -560,7 +600,7 @@ def ship_notice(
     request = get_request(tx.uow, str(event.data["request_id"]))
     at = event.occurred_at
     reference = tx.ledger.reference(partner.key, "shipment", request.id, at)
-    purchase_order = fit("PRF", 1, order.external_id) or tx.ledger.reference(
+    purchase_order = fit("PRF", 1, _external_id(order, partner)) or tx.ledger.reference(
         partner.key, "order", order.id, at
     )
     notice = ship_notice_from_request(
@@ -569,7 +609,7 @@ def ship_notice(
         purchase_order=purchase_order,
         notice_date=at.date(),
         notice_time=at.time(),
-        parties=(_ship_to_address(order),),
+        parties=(_ship_to_address(order, partner),),
     )
     outgoing = [_Outgoing(generate_856(notice), reference, request.id)]
     return _render(tx, partner, outgoing, at, f"856-{event.id:010d}-{request.id}.x12", "856")
@@ -595,15 +635,16 @@ def warehouse_shipping_cancellation(
 
 
 DUPLICATE_INTERCHANGE = "025"  # TA105: duplicate interchange control number
+INVALID_CONTENT = "024"  # TA105: invalid interchange content
 
 
-def duplicate_replies(
-    tx: FileTransaction, partner: Partner, file: InboxFile, clock: Clock
+def _interchange_rejection(
+    tx: FileTransaction, partner: Partner, file: InboxFile, clock: Clock, note: str
 ) -> list[OutboundFile]:
-    """A file applied before, dropped again: no second 997 (the first one, sent for the
-    first copy, acknowledged these groups), but a TA1 rejecting the repeat with note code
-    025, duplicate interchange control number, so the partner's translator sees why
-    nothing came of it. None when its ISA cannot be read (it was, the first time)."""
+    """A TA1 rejecting the interchange with note code ``note`` (TA105). For a file applied
+    before, dropped again (025): no second 997 (the first one, sent for the first copy,
+    acknowledged these groups), so the partner's translator sees why nothing came of it.
+    For a file no 997 can answer (024). None when its ISA cannot be read."""
     received = receive(file.data, file.name)
     original = received.parsed.interchange
     if original is None or partner.connector.outbox is None:
@@ -617,7 +658,7 @@ def duplicate_replies(
         original.at.strftime("%y%m%d"),
         original.at.strftime("%H%M"),
         "R",
-        DUPLICATE_INTERCHANGE,
+        note,
     )
     content = write_document(
         Interchange(

@@ -271,7 +271,9 @@ class SetReader:
         value = self.text(index, element, required=required)
         if value is None:
             return None
-        if not value.isdigit():
+        # ASCII digits only ("²".isdigit() holds, int() refuses it), and no more than an
+        # X12 numeric element holds (int() refuses over 4,300 digits).
+        if not (value.isascii() and value.isdigit() and len(value) <= 18):
             self.element_error(
                 index,
                 element,

@@ -365,7 +365,10 @@ def _gs_datetime(day: str, clock: str) -> datetime | None:
 
 def _as_int(value: str) -> int | None:
     value = value.strip()
-    return int(value) if value.isdigit() else None
+    # ASCII digits only ("²".isdigit() holds, int() refuses it), and no more than any
+    # control number or count holds (int() refuses over 4,300 digits).
+    digits = value.isascii() and value.isdigit() and len(value) <= 18
+    return int(value) if digits else None
 
 
 @dataclass

@@ -169,8 +169,18 @@ def parse_997(ts: TransactionSet, source: str = "997") -> FunctionalAcknowledgme
                 )
             )
         elif sid == "AK4" and notes:
+            position = first_component(segment.element(1))
+            if not position.isdigit() or len(position) > 4:  # AK401's C030 element: N0 1/4
+                reader.element_error(
+                    index,
+                    1,
+                    ElementErrorCode.INVALID_CHARACTER,
+                    f"AK401 {segment.element(1)!r} is not an element position",
+                    segment.element(1),
+                )
+                position = "0"
             element = ElementNote(
-                int(first_component(segment.element(1)) or 0),
+                int(position or 0),
                 reader.required(index, 3),
                 reader.text(index, 2),
                 reader.text(index, 4),
