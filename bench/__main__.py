@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from bench.report import render
-from bench.runner import SeedRun, run
+from bench.runner import POLICY_NAMES, SeedRun, run
 from bench.scenarios import ForecastError, cells_from, full_grid, quick_cells
 
 
@@ -54,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
         help="the policies' history puts this share of customers in big metros (the "
         "scored orders: 0.8), i.e. another spatial mix",
     )
+    parser.add_argument(
+        "--policies", nargs="*", default=list(POLICY_NAMES), choices=POLICY_NAMES,
+        help="the policies to run (default: all)",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, default=Path("bench/report.md"))
     args = parser.parse_args(argv)
 
@@ -81,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     error = ForecastError(args.forecast_volume, args.forecast_metro_share)
-    runs = run(cells, seeds, orders, args.days, args.k, time_limit, progress, error)
+    runs = run(cells, seeds, orders, args.days, args.k, time_limit, progress, error, args.policies)
     command = "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])
     report = render(runs, command.strip(), orders, args.days)
     args.out.write_text(report + "\n", encoding="utf-8")

@@ -39,6 +39,7 @@ def run_seed(
     k: int = DEFAULT_K,
     time_limit: float = 120.0,
     error: ForecastError | None = None,
+    policies: Sequence[str] = POLICY_NAMES,
 ) -> SeedRun:
     started = time.perf_counter()
     scenario = build(cell, seed, orders, days, error)
@@ -48,7 +49,7 @@ def run_seed(
     # and plans until the end of the period the stock was sized for.
     settings = PolicySettings(replenish_at=scenario.period_end)
     solvers = highs_solvers()
-    for name in POLICY_NAMES:
+    for name in policies:
         policy = make_policy(
             name, scenario.network, solvers=solvers, settings=settings, history=scenario.history
         )
@@ -75,11 +76,12 @@ def run(
     time_limit: float = 120.0,
     on_seed: Callable[[SeedRun], None] | None = None,
     error: ForecastError | None = None,
+    policies: Sequence[str] = POLICY_NAMES,
 ) -> list[SeedRun]:
     runs: list[SeedRun] = []
     for cell in cells:
         for seed in range(1, seeds + 1):
-            result = run_seed(cell, seed, orders, days, k, time_limit, error)
+            result = run_seed(cell, seed, orders, days, k, time_limit, error, policies)
             runs.append(result)
             if on_seed is not None:
                 on_seed(result)

@@ -316,7 +316,7 @@ class PolicySettings:
     window_minutes: float = 240.0
     # Batch: branch-and-bound nodes the window's MIP may explore. Counted work, never
     # seconds, so the same replay decides the same on a quiet and on a busy machine.
-    batch_mip_nodes: int = 2_000
+    batch_mip_nodes: int = 500
     batch_k: int = 10  # candidate nodes per order in the batch MIP (plus myopic's)
     # Batch: the window's MIP also plans for the forecast demand of its SKUs until
     # replenishment (or for ``horizon_days``), times this share; 0 plans for the window
