@@ -318,12 +318,15 @@ class PolicySettings:
     # seconds, so the same replay decides the same on a quiet and on a busy machine.
     batch_mip_nodes: int = 500
     batch_k: int = 10  # candidate nodes per order in the batch MIP (plus myopic's)
-    # Batch: the window's MIP also plans for the forecast demand of its SKUs until
-    # replenishment (or for ``horizon_days``), times this share; 0 plans for the window
-    # alone. Only the units that come with probability ``batch_confidence`` (per SKU,
-    # Poisson) count. Whatever the forecast, each order ships at least what routing it
-    # alone would ship (the fill rule): the forecast steers which node ships a unit.
-    batch_future_share: float = 1.0
+    # Batch: the window's MIP may also plan for the forecast demand of its SKUs until
+    # replenishment (or for ``horizon_days``), times this share; 0 (the default) plans for
+    # the window alone. Only the units that come with probability ``batch_confidence``
+    # (per SKU, Poisson) count. Whatever the forecast, each order ships at least what
+    # routing it alone would ship (the fill rule): the forecast steers which node ships a
+    # unit. Off by default: under the fill rule the forecast can only move units between
+    # nodes, and on the independent scenarios (docs/benchmarks.md, issue 10) those moves
+    # cost more than they saved where the forecast came from the replay's own short past.
+    batch_future_share: float = 0.0
     batch_confidence: float = 0.99
 
 
