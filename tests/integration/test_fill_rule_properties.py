@@ -58,9 +58,10 @@ Stream = tuple[Network, Stock, list[Order]]
 
 
 @st.composite
-def streams(draw: st.DrawFn) -> Stream:
-    """2-5 nodes (warehouses and stores, some with little daily capacity) holding 0-3
-    units of 2-3 SKUs, and 2-6 orders of 1-2 lines for 1-2 units, a few minutes apart."""
+def streams(draw: st.DrawFn, capacity: bool = True) -> Stream:
+    """2-5 nodes (warehouses and stores, some with little daily capacity unless not
+    ``capacity``) holding 0-3 units of 2-3 SKUs, and 2-6 orders of 1-2 lines for 1-2
+    units, a few minutes apart."""
     skus = [
         sku(
             f"S{i}",
@@ -75,7 +76,7 @@ def streams(draw: st.DrawFn) -> Stream:
             draw(st.sampled_from(PLACES)),
             draw(st.sampled_from([NodeType.WAREHOUSE, NodeType.STORE])),
             handling=Handling(draw(st.sampled_from([0.0, 1.5])), 0.4),
-            shipments_per_day=draw(st.sampled_from([None, None, None, 1, 2])),
+            shipments_per_day=draw(st.sampled_from([None, None, None, 1, 2])) if capacity else None,
         )
         for i in range(draw(st.integers(2, 5)))
     ]
@@ -119,10 +120,21 @@ PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 
 
 @PROPERTY
-@given(streams(), st.sampled_from(["ordermesh", "nearest", "priority"]))
-def test_the_rule_policies_ship_each_order_what_routing_it_alone_ships(
+@given(streams())
+def test_myopic_routing_ships_each_order_what_routing_it_alone_ships(stream: Stream) -> None:
+    net = stream[0]
+    _assert_each_order_ships_what_myopic_would(net, stream, ordermesh_policy(net))
+
+
+@PROPERTY
+@given(streams(capacity=False), st.sampled_from(["nearest", "priority"]))
+def test_the_baselines_ship_each_order_what_routing_it_alone_ships_where_capacity_is_free(
     stream: Stream, name: str
 ) -> None:
+    """The baselines stand for other systems' rules and stay greedy: each visits a node
+    once, so under node capacity limits they can ship less than routing alone does (a
+    node with room for one parcel spent on a unit another node also holds). Without
+    capacity limits they take every unit a node can ship on time."""
     net = stream[0]
     policy = make_policy(name, net)
     assert not isinstance(policy, BatchPolicy)
@@ -183,10 +195,10 @@ def test_a_batch_window_ships_each_order_what_routing_the_window_in_turn_ships(
     routing the window one order at a time gives it."""
     net, stock, orders = stream
     history = [o for copy in range(3) for o in orders]
+    planning = PolicySettings(horizon_days=2.0, batch_future_share=1.0, batch_confidence=confidence)
     policy = make_policy(
-        "ordermesh-batch", net, solvers=highs_solvers(), settings=PolicySettings(
-            horizon_days=2.0, batch_confidence=confidence), history=history,
-    )  # fmt: skip
+        "ordermesh-batch", net, solvers=highs_solvers(), settings=planning, history=history
+    )
     assert isinstance(policy, BatchPolicy)
     decisions = policy.decide_batch(orders, stock, {})
     in_turn = simulate(net, stock, orders, ordermesh_policy(net))

@@ -49,7 +49,7 @@ def rank(results: Sequence[Routed]) -> tuple[int, float]:
     "planning",
     [
         {"batch_future_share": 0.0},  # the window alone
-        {"batch_confidence": 1.0},  # no expected unit is sure to come
+        {"batch_future_share": 1.0, "batch_confidence": 1.0},  # no expected unit is sure
     ],
 )
 def test_one_window_over_the_whole_stream_is_never_worse_than_myopic(
@@ -75,7 +75,9 @@ def test_a_window_planning_for_sure_demand_still_ships_every_order_what_myopic_s
     """The fill rule: planning for the next day's sure demand, the whole stream as one
     window may move units between nodes, but leaves no order shorter than routing the
     stream one order at a time leaves it."""
-    whole = PolicySettings(window_orders=10_000, window_minutes=10_000, batch_mip_nodes=20_000)
+    whole = PolicySettings(
+        window_orders=10_000, window_minutes=10_000, batch_mip_nodes=20_000, batch_future_share=1.0
+    )
     myopic = run(scenario, "ordermesh", whole)
     batch = run(scenario, "ordermesh-batch", whole)
     for alone, together in zip(myopic, batch, strict=True):
