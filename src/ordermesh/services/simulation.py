@@ -9,9 +9,9 @@ consumes, and against node daily capacity counted per node and ship date. The po
   shadow prices of a transportation LP over the forecast demand of the coming period
   (Acimovic & Graves 2015), refreshed every N orders and at each new day;
 - ``ordermesh-batch``: orders wait for a short window, whose orders are then routed together
-  by a MIP beside the forecast demand sure to come after them, falling back to one order at
-  a time when the solver finds no plan within its work limit or does worse (Xu, Allgor &
-  Graves 2009);
+  by a MIP (beside the forecast demand sure to come after them, when asked to), no order
+  getting fewer units than routing it alone, falling back to one order at a time when the
+  solver finds no plan within its work limit or does worse (Xu, Allgor & Graves 2009);
 - ``nearest``: fewest shipments, then the nearest node with stock (Shopify's default);
 - ``priority``: each line from a fixed node priority list, spilling to the next (what
   Saleor and Solidus do).
@@ -100,10 +100,11 @@ __all__ = [
 ]
 
 POLICIES: Final = ("ordermesh", "ordermesh-shadow", "ordermesh-batch", "nearest", "priority")
-# What ``ordermesh simulate`` should run without --policy: the policy that costs less than
-# myopic in every cell of the benchmark and least in the most (docs/benchmarks.md,
-# "Default policy"). It needs
-# ``solvers=highs_solvers()``; ``ordermesh`` is the fallback where no solver is wired.
+# What ``ordermesh simulate`` runs without --policy, chosen by the evidence of
+# docs/benchmarks.md ("Default policy", issue 10): of the policies that keep the fill rule,
+# the one cheaper than ``nearest`` and myopic on the most cells, seeds and independent
+# scenarios. It needs ``solvers=highs_solvers()``; ``ordermesh`` is the fallback where no
+# solver is wired.
 DEFAULT_POLICY: Final = "ordermesh-batch"
 NO_STOCK: Final = "no node with stock can ship it in time"
 # What the batch policy counts per backordered unit when it compares plans (the routing
