@@ -106,15 +106,6 @@ class ForecastError:
     volume: float = 1.0
     metro_share: float | None = None
 
-    @property
-    def label(self) -> str:
-        parts = []
-        if self.volume != 1.0:
-            parts.append(f"volume x{self.volume:g}")
-        if self.metro_share is not None:
-            parts.append(f"metro share {self.metro_share:g}")
-        return ", ".join(parts) or "none"
-
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
