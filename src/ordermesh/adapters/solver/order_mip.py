@@ -33,8 +33,7 @@ from dataclasses import dataclass
 
 from ordermesh.adapters.solver.routing_mip import Builder, ParcelItem
 from ordermesh.adapters.solver.work import Work
-from ordermesh.domain.cost import GRAMS_PER_LB, KM_PER_MILE
-from ordermesh.domain.model import NodeType
+from ordermesh.domain.routing import terms as objective_terms
 from ordermesh.domain.routing.local_search import improve, seed
 from ordermesh.domain.routing.pricing import NodeFacts
 from ordermesh.domain.routing.problem import Assignment, Problem, SearchResult
@@ -109,20 +108,12 @@ def solve_problem(problem: Problem, work: Work) -> Assignment | None:
     for facts in problem.candidates:
         node = facts.node
         alone_here = separate and not facts.is_pickup
-        share = objective.capacity_penalty * facts.capacity_share
         per_parcel = (
             node.handling.per_shipment
-            + (objective.store_penalty if node.type is NodeType.STORE else 0.0)
-            + share
+            + objective_terms.per_parcel(objective, facts, co2e)
             + problem.split_penalty
         )
-        per_lb_co2e = 0.0
-        if not facts.is_pickup:
-            road_km = facts.miles * KM_PER_MILE * co2e.road_circuity
-            per_lb_co2e = (
-                GRAMS_PER_LB / 1_000_000 * road_km * co2e.g_per_tonne_km / 1000.0
-            ) * objective.co2e_price_per_kg
-            per_parcel += co2e.last_mile_g_per_parcel / 1000.0 * objective.co2e_price_per_kg
+        per_lb_co2e = objective_terms.co2e_per_lb(objective, facts, co2e)
         node_parcels: list[tuple[int, float]] = []
         sku_terms: dict[str, list[tuple[int, float]]] = {}
         packed: list[tuple[int, int, float, float]] = []  # (demand, X, weight, volume)

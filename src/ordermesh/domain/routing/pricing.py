@@ -22,9 +22,10 @@ from ordermesh.domain.cost import (
     co2e_grams,
     handling_cost,
 )
-from ordermesh.domain.model import Calendar, Node, NodeType, ServiceLevel, Sku
+from ordermesh.domain.model import Calendar, Node, ServiceLevel, Sku
 from ordermesh.domain.network import Network
 from ordermesh.domain.promise import add_working_days, working_days_between
+from ordermesh.domain.routing import terms
 from ordermesh.domain.routing.demand import Demand
 from ordermesh.domain.routing.plan import Penalties
 from ordermesh.domain.routing.rules import PromiseMode, RuleSet
@@ -228,9 +229,9 @@ class Pricer:
             co2e = co2e_grams(actual_weight_lb(units), facts.miles, 1, self.network.co2e)
         objective = self.rule_set.objective
         penalties = Penalties(
-            store=objective.store_penalty if facts.node.type is NodeType.STORE else 0.0,
-            co2e=co2e / 1000.0 * objective.co2e_price_per_kg,
-            capacity=objective.capacity_penalty * facts.capacity_share,
+            store=terms.store(objective, facts),
+            co2e=terms.co2e(objective, co2e),
+            capacity=terms.capacity(objective, facts),
             late=service.late_days * self.rule_set.constraints.late_penalty_per_day,
             opportunity=self.opportunity_of(facts, units) if self.opportunity else 0.0,
         )
