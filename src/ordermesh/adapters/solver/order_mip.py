@@ -66,7 +66,7 @@ def _options(problem: Problem, facts: NodeFacts) -> list[_Option]:
         choice = pricer.service(facts, 1)
         if choice is None:
             return []
-        return [_Option(0.0, 0.0, choice.late_days * constraints.late_penalty_per_day)]
+        return [_Option(0.0, 0.0, objective_terms.late(constraints, choice.late_days))]
     options = []
     for service in pricer.network.services.values():
         rate = service.rates.get(facts.zone)
@@ -77,7 +77,7 @@ def _options(problem: Problem, facts: NodeFacts) -> list[_Option]:
         if late_days and constraints.promise is PromiseMode.REQUIRED:
             continue
         options.append(
-            _Option(rate.base, rate.per_lb, late_days * constraints.late_penalty_per_day)
+            _Option(rate.base, rate.per_lb, objective_terms.late(constraints, late_days))
         )
     # Keep only the options no other one beats on every rate.
     return [

@@ -129,7 +129,7 @@ def _service_terms(
             costs.extend((inf, inf, inf))
             continue
         late = max(0, transit - facts.allowed_transit_days)
-        costs.extend((rate.base, rate.per_lb, late * constraints.late_penalty_per_day))
+        costs.extend((rate.base, rate.per_lb, objective_terms.late(constraints, late)))
     return tuple(costs)
 
 

@@ -132,7 +132,7 @@ class Pricer:
                 late = max(0, transit - allowed_transit_days)
                 if late and constraints.promise is PromiseMode.REQUIRED:
                     continue
-                base = min(base, rate.base + late * constraints.late_penalty_per_day)
+                base = min(base, rate.base + terms.late(constraints, late))
                 per_lb = min(per_lb, rate.per_lb)
             floor = self._rate_floors[key] = (base, per_lb)
         return floor
@@ -186,7 +186,7 @@ class Pricer:
                 continue
             late = max(0, priced.transit_days - allowed_transit_days)
             rank = (
-                priced.shipping + late * constraints.late_penalty_per_day,
+                priced.shipping + terms.late(constraints, late),
                 priced.transit_days,
                 priced.service_id,
                 priced.shipping,
@@ -232,7 +232,7 @@ class Pricer:
             store=terms.store(objective, facts),
             co2e=terms.co2e(objective, co2e),
             capacity=terms.capacity(objective, facts),
-            late=service.late_days * self.rule_set.constraints.late_penalty_per_day,
+            late=terms.late(self.rule_set.constraints, service.late_days),
             opportunity=self.opportunity_of(facts, units) if self.opportunity else 0.0,
         )
         return ParcelCost(

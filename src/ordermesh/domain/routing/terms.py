@@ -5,8 +5,8 @@ explanation shows), ``relaxation.cost_floor`` (the bounds of branch and bound),
 ``dominance`` (which node attributes a dominator must be no worse on) and the per-order MIP
 (``adapters/solver/order_mip.py``). Each takes its store, capacity and CO2e terms from
 here, so a term changes, or a new one (a margin, a node's labour price) is added, in one
-place and the four stay consistent. Shipping, handling, late days, splits and opportunity
-prices are priced by ``cost``, ``Pricer`` and ``Problem`` themselves.
+place and the four stay consistent. Shipping and handling are priced by ``cost``, splits
+by ``Problem``, opportunity prices by ``Pricer`` (they are per SKU unit, not per node).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Protocol
 
 from ordermesh.domain.cost import GRAMS_PER_LB, KM_PER_MILE
 from ordermesh.domain.model import Co2eFactors, Node, NodeType
-from ordermesh.domain.routing.rules import Objective
+from ordermesh.domain.routing.rules import Constraints, Objective
 
 
 class Origin(Protocol):
@@ -32,6 +32,11 @@ class Origin(Protocol):
 
     @property
     def is_pickup(self) -> bool: ...
+
+
+def late(constraints: Constraints, late_days: int) -> float:
+    """Per parcel arriving ``late_days`` carrier working days after the promise."""
+    return late_days * constraints.late_penalty_per_day
 
 
 def store(objective: Objective, origin: Origin) -> float:

@@ -10,7 +10,7 @@ from builders import NEWARK, RENO, node
 
 from ordermesh.domain.cost import co2e_grams
 from ordermesh.domain.model import Co2eFactors, Node, NodeType
-from ordermesh.domain.routing import Objective, terms
+from ordermesh.domain.routing import Constraints, Objective, PromiseMode, terms
 
 FACTORS = Co2eFactors()
 EVERY_WEIGHT = Objective(store_penalty=2.0, co2e_price_per_kg=0.5, capacity_penalty=4.0)
@@ -52,3 +52,9 @@ def test_a_pickup_pays_no_co2e_and_still_pays_the_store_and_capacity_terms() -> 
 def test_dominance_compares_nodes_only_on_the_terms_that_carry_a_weight() -> None:
     assert terms.node_features(Objective(), STORE) == []
     assert terms.node_features(EVERY_WEIGHT, STORE) == [2_400.0, 1.0, 0.5]
+
+
+def test_a_late_parcel_pays_per_carrier_day_late() -> None:
+    constraints = Constraints(promise=PromiseMode.LATE_ALLOWED, late_penalty_per_day=3.0)
+    assert terms.late(constraints, 2) == 6.0
+    assert terms.late(constraints, 0) == 0.0
