@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from bench.report import render
-from bench.runner import SeedRun, run
-from bench.scenarios import cells_from, full_grid, quick_cells
+from bench.runner import POLICY_NAMES, SeedRun, run
+from bench.scenarios import ForecastError, cells_from, full_grid, quick_cells
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,6 +41,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=3)
     parser.add_argument("--k", type=int, default=10, help="candidate nodes per order in the MIP")
     parser.add_argument("--time-limit", type=float, default=None, help="MIP seconds per seed")
+    parser.add_argument(
+        "--forecast-volume",
+        type=float,
+        default=1.0,
+        help="the policies' history holds this times the true volume (0.7, 1.3: off by 30%%)",
+    )
+    parser.add_argument(
+        "--forecast-metro-share",
+        type=float,
+        default=None,
+        help="the policies' history puts this share of customers in big metros (the "
+        "scored orders: 0.8), i.e. another spatial mix",
+    )
+    parser.add_argument(
+        "--policies", nargs="*", default=list(POLICY_NAMES), choices=POLICY_NAMES,
+        help="the policies to run (default: all)",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, default=Path("bench/report.md"))
     args = parser.parse_args(argv)
 
@@ -55,7 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     time_limit = args.time_limit or (60.0 if args.quick else 120.0)
 
     def progress(result: SeedRun) -> None:
-        costs = ", ".join(f"{p.policy} {p.kpis.cost:,.0f}" for p in result.policies)
+        costs = ", ".join(
+            f"{p.policy} {p.kpis.cost:,.2f} ({p.kpis.units - p.kpis.units_shipped} backordered)"
+            for p in result.policies
+        )
         print(
             f"{result.cell.label} seed {result.seed}: {costs}, optimum "
             f"{result.optimum.cost:,.0f} ({result.optimum.kind}, {result.optimum.status}) "
@@ -64,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
 
-    runs = run(cells, seeds, orders, args.days, args.k, time_limit, on_seed=progress)
+    error = ForecastError(args.forecast_volume, args.forecast_metro_share)
+    runs = run(cells, seeds, orders, args.days, args.k, time_limit, progress, error, args.policies)
     command = "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])
     report = render(runs, command.strip(), orders, args.days)
     args.out.write_text(report + "\n", encoding="utf-8")

@@ -35,6 +35,7 @@ from ordermesh.adapters.solver.routing_mip import (
     UNFILLED_PENALTY,
     solve_routing_mip,
 )
+from ordermesh.adapters.solver.work import Work
 from ordermesh.domain.cost import billable_weight_lb, co2e_grams, handling_cost, shipping_cost
 from ordermesh.domain.model import Capability
 from ordermesh.domain.network import Network
@@ -86,7 +87,14 @@ def solve(
     shippers = sum(1 for n in network.nodes.values() if n.enabled and n.can(Capability.SHIP))
     use_lp = len(orders) * shippers > LP_ABOVE if lp_only is None else lp_only
     solution = solve_routing_mip(
-        network, stock, orders, k=k, forced=forced, time_limit=time_limit, lp=use_lp
+        network,
+        stock,
+        orders,
+        k=k,
+        forced=forced,
+        # The hindsight optimum decides nothing, so it alone may stop on the clock.
+        work=Work(mip_nodes=2**31 - 1, seconds=time_limit),
+        lp=use_lp,
     )
     values = solution.values
     shipments = solution.shipments

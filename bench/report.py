@@ -34,7 +34,9 @@ def _policy_rows(runs: Sequence[SeedRun]) -> list[str]:
         myopic_gap = myopic_cost - optimum_cost
         closed_myopic = (myopic_cost - cost) / myopic_gap if myopic_gap > 0 else float("nan")
         rows.append(
-            f"| {name} | {cost:,.2f} | {cost / optimum_cost:.3f} | "
+            # No optimum when HiGHS found no solution within --time-limit: no ratio.
+            f"| {name} | {cost:,.2f} | "
+            f"{f'{cost / optimum_cost:.3f}' if optimum_cost > 0 else '-'} | "
             f"{'-' if name == 'nearest' else _pct(closed)} | "
             f"{_pct(closed_myopic) if name.startswith('ordermesh-') else '-'} | "
             f"{shipments / orders:.3f} | "

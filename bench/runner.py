@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bench.checker import Violations, check
 from bench.optimum import DEFAULT_K, OptimumResult, solve
-from bench.scenarios import Cell, build
+from bench.scenarios import Cell, ForecastError, build
 from ordermesh.adapters.solver import highs_solvers
 from ordermesh.services.simulation import Kpis, PolicySettings, kpis, make_policy, simulate
 
@@ -32,17 +32,24 @@ class SeedRun:
 
 
 def run_seed(
-    cell: Cell, seed: int, orders: int, days: int, k: int = DEFAULT_K, time_limit: float = 120.0
+    cell: Cell,
+    seed: int,
+    orders: int,
+    days: int,
+    k: int = DEFAULT_K,
+    time_limit: float = 120.0,
+    error: ForecastError | None = None,
+    policies: Sequence[str] = POLICY_NAMES,
 ) -> SeedRun:
     started = time.perf_counter()
-    scenario = build(cell, seed, orders, days)
+    scenario = build(cell, seed, orders, days, error)
     runs: list[PolicyRun] = []
     used: dict[str, set[str]] = {}
     # The shadow-price forecast counts the scenario's history (a stream of a different seed),
     # and plans until the end of the period the stock was sized for.
     settings = PolicySettings(replenish_at=scenario.period_end)
     solvers = highs_solvers()
-    for name in POLICY_NAMES:
+    for name in policies:
         policy = make_policy(
             name, scenario.network, solvers=solvers, settings=settings, history=scenario.history
         )
@@ -68,11 +75,13 @@ def run(
     k: int = DEFAULT_K,
     time_limit: float = 120.0,
     on_seed: Callable[[SeedRun], None] | None = None,
+    error: ForecastError | None = None,
+    policies: Sequence[str] = POLICY_NAMES,
 ) -> list[SeedRun]:
     runs: list[SeedRun] = []
     for cell in cells:
         for seed in range(1, seeds + 1):
-            result = run_seed(cell, seed, orders, days, k, time_limit)
+            result = run_seed(cell, seed, orders, days, k, time_limit, error, policies)
             runs.append(result)
             if on_seed is not None:
                 on_seed(result)

@@ -97,6 +97,17 @@ def parse_cell(text: str) -> Cell:
 
 
 @dataclass(frozen=True, slots=True)
+class ForecastError:
+    """How the history a policy learns from differs from the demand it will meet: its
+    volume times ``volume`` (0.7 and 1.3: off by 30%), and its customers drawn with
+    ``metro_share`` in the big metros instead of the scored stream's share (another
+    spatial mix). Stock is sized from the true demand either way."""
+
+    volume: float = 1.0
+    metro_share: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     cell: Cell
     seed: int
@@ -218,12 +229,25 @@ def draw(cell: Cell, seed: int, orders: int, days: int) -> Draw:
     return Draw(document, stock, rows, forecast_rows)
 
 
-def build(cell: Cell, seed: int, orders: int, days: int) -> Scenario:
+def build(
+    cell: Cell, seed: int, orders: int, days: int, error: ForecastError | None = None
+) -> Scenario:
     drawn = draw(cell, seed, orders, days)
     network = network_from_document(drawn.document)
     stock = drawn.stock
     parsed = [checkout_promise(order, network) for order in _orders(drawn.rows, network)]
-    history = tuple(_orders(drawn.forecast_rows, network))
+    history_rows = drawn.forecast_rows
+    if error is not None and error != ForecastError():
+        history_rows = generate_orders(
+            drawn.document,
+            seed + FORECAST_SEED_OFFSET,
+            orders=round(orders * FORECAST_HORIZON * error.volume),
+            days=days * FORECAST_HORIZON,
+            zipf_exponent=cell.zipf,
+            bundle_share=0.0,
+            **({} if error.metro_share is None else {"metro_share": error.metro_share}),
+        )
+    history = tuple(_orders(history_rows, network))
     return Scenario(
         cell, seed, network, stock, tuple(parsed), history, DEFAULT_START + timedelta(days=days)
     )

@@ -19,8 +19,9 @@ ORDER_SOLVER_TIME_LIMIT_ENV = "ORDERMESH_ORDER_SOLVER_TIME_LIMIT_S"
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str
-    # Seconds HiGHS may spend on one order beyond the exact search's limits; 0: none, such
-    # orders are routed by local search alone.
+    # The work HiGHS may do on one order beyond the exact search's limits, in nominal
+    # seconds counted as branch-and-bound nodes (``adapters/solver/work.py``), never the
+    # clock; 0: none, such orders are routed by local search alone.
     order_solver_time_limit_s: float = DEFAULT_TIME_LIMIT_S
 
     @classmethod

@@ -134,3 +134,39 @@ def test_a_malformed_orders_file_is_rejected_before_routing(files: dict[str, Pat
 def test_an_unknown_policy_is_a_usage_error(files: dict[str, Path]) -> None:
     code, _ = simulate(files, "--policy", "random")
     assert code == 2
+
+
+def test_a_history_file_gives_the_shadow_prices_a_forecast_before_the_first_order(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    """Without a history the first order has no past to forecast from, so nothing is
+    priced; thirty past orders for blue mugs from New York make the six on hand scarce."""
+    history = tmp_path / "history.csv"
+    history.write_text(
+        HEADER
+        + "".join(
+            f"H{i},2026-03-02T{10 + i // 6:02d}:{i % 6 * 10:02d}:00+00:00,web,,10001,US,"
+            "standard,MUG-BLUE,1,,\n"
+            for i in range(30)
+        ),
+        encoding="utf-8",
+    )
+
+    def first_priced(*extra: str) -> int:
+        code, output = simulate(files, "--policy", "ordermesh-shadow", "--json", *extra)
+        assert code == 0, output
+        first = json.loads(files["out"].read_text(encoding="utf-8").splitlines()[0])
+        return int(first["explanation"]["shadow_prices"]["priced_positions"])
+
+    assert first_priced() == 0
+    assert first_priced("--history", str(history)) > 0
+
+
+def test_a_malformed_history_file_is_rejected_before_routing(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    history = tmp_path / "history.csv"
+    history.write_text(HEADER + "H1,yesterday,web,,10001,US,standard,MUG-BLUE,1,,\n", "utf-8")
+    code, _ = simulate(files, "--history", str(history))
+    assert code == 3
+    assert not files["out"].exists()

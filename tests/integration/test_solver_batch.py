@@ -20,6 +20,7 @@ from ordermesh.services.simulation import (
     Routed,
     kpis,
     make_policy,
+    shipped_units,
     simulate,
 )
 
@@ -48,7 +49,7 @@ def rank(results: Sequence[Routed]) -> tuple[int, float]:
     "planning",
     [
         {"batch_future_share": 0.0},  # the window alone
-        {"batch_confidence": 1.0},  # no expected unit is sure to come
+        {"batch_future_share": 1.0, "batch_confidence": 1.0},  # no expected unit is sure
     ],
 )
 def test_one_window_over_the_whole_stream_is_never_worse_than_myopic(
@@ -60,7 +61,7 @@ def test_one_window_over_the_whole_stream_is_never_worse_than_myopic(
     window starts from the stock earlier windows left, which differs from myopic's, so a
     stream can end up dearer; the benchmark measures it.)"""
     whole = PolicySettings(
-        window_orders=10_000, window_minutes=10_000, batch_time_limit_s=20, **planning
+        window_orders=10_000, window_minutes=10_000, batch_mip_nodes=20_000, **planning
     )
     myopic = run(scenario, "ordermesh", whole)
     batch = run(scenario, "ordermesh-batch", whole)
@@ -68,15 +69,19 @@ def test_one_window_over_the_whole_stream_is_never_worse_than_myopic(
     assert {r.decision.explanation_json()["batch"]["plan"] for r in batch} <= {"mip", "myopic"}
 
 
-def test_a_window_keeps_units_back_for_demand_sure_to_come_after_it(scenario: Scenario) -> None:
-    """Planning for the next day's sure demand, the whole stream as one window leaves
-    some orders short that myopic filled, and so ships for less now: the units are
-    worth more to the orders the forecast is sure of (the policy's score counts them)."""
-    whole = PolicySettings(window_orders=10_000, window_minutes=10_000, batch_time_limit_s=20)
-    myopic = kpis(run(scenario, "ordermesh", whole))
-    batch = kpis(run(scenario, "ordermesh-batch", whole))
-    assert batch.units_shipped < myopic.units_shipped
-    assert batch.cost < myopic.cost
+def test_a_window_planning_for_sure_demand_still_ships_every_order_what_myopic_ships(
+    scenario: Scenario,
+) -> None:
+    """The fill rule: planning for the next day's sure demand, the whole stream as one
+    window may move units between nodes, but leaves no order shorter than routing the
+    stream one order at a time leaves it."""
+    whole = PolicySettings(
+        window_orders=10_000, window_minutes=10_000, batch_mip_nodes=20_000, batch_future_share=1.0
+    )
+    myopic = run(scenario, "ordermesh", whole)
+    batch = run(scenario, "ordermesh-batch", whole)
+    for alone, together in zip(myopic, batch, strict=True):
+        assert shipped_units(together.decision) >= shipped_units(alone.decision)
 
 
 @pytest.mark.parametrize("name", ["ordermesh-shadow", "ordermesh-batch"])
@@ -99,8 +104,9 @@ def test_a_solver_without_a_solution_falls_back_to_one_order_at_a_time(
         capacity_used: Mapping[tuple[str, date], int],
         forced: Mapping[str, set[str]],
         k: int,
-        time_limit: float,
+        mip_nodes: int,
         future: TransportationProblem | None = None,
+        fill_floor: Sequence[int] | None = None,
     ) -> BatchAllocation | None:
         return None
 

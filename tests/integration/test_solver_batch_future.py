@@ -40,7 +40,7 @@ def expected(demand: float, firm: float, newark: float, philly: float) -> Transp
 
 def given(future: TransportationProblem | None) -> dict[tuple[str, str], int]:
     allocation = solve_batch(
-        NET, ONE_EACH, WINDOW, capacity_used={}, forced={}, k=10, time_limit=10.0, future=future
+        NET, ONE_EACH, WINDOW, capacity_used={}, forced={}, k=10, mip_nodes=10_000, future=future
     )
     assert allocation is not None
     return dict(allocation.per_order[0])
@@ -88,3 +88,21 @@ def test_the_lp_cost_charges_firm_and_soft_unserved_units_their_own_price() -> N
 
 def test_the_lp_cost_of_no_expected_demand_is_zero() -> None:
     assert transport_cost(TransportationProblem((), (), (), (), (), (), ())) == 0.0
+
+
+def test_with_a_fill_floor_the_present_order_gets_its_unit_whatever_the_forecast() -> None:
+    """The fill rule: the same sure, cheaper expected demand as above may choose which
+    node's mug the present order takes, never whether it gets one."""
+    allocation = solve_batch(
+        NET,
+        ONE_EACH,
+        WINDOW,
+        capacity_used={},
+        forced={},
+        k=10,
+        mip_nodes=10_000,
+        future=expected(2.0, 2.0, newark=2.0, philly=2.0),
+        fill_floor=[1],
+    )
+    assert allocation is not None
+    assert sum(allocation.per_order[0].values()) == 1

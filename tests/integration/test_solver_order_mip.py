@@ -8,6 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 
 from ordermesh.adapters.solver.order_mip import highs_strategy, mip_search, solve_problem
+from ordermesh.adapters.solver.work import Work
 from ordermesh.domain.model import Handling, NodeType
 from ordermesh.domain.routing import DEFAULT_RULE_SET, SearchOptions, route
 from ordermesh.domain.routing.local_search import local_search
@@ -42,7 +43,7 @@ EVERYTHING_TO_THE_SOLVER = SearchOptions(exact_max_demands=0, exact_max_units=0)
 def test_the_solver_equals_branch_and_bound_on_small_orders(instance: Instance) -> None:
     problem = _unreduced(instance)
     exact = default_strategy(problem, SearchOptions()).podium.best
-    assignment = solve_problem(problem, time_limit=10.0)
+    assignment = solve_problem(problem, Work(mip_nodes=10_000))
     assert exact is not None and assignment is not None
     solved = problem.score(assignment)
     assert solved is not None
@@ -71,20 +72,20 @@ def test_on_a_30_line_order_the_solver_is_never_worse_than_local_search() -> Non
         gathering.context.demands, gathering.candidates, gathering.context, gathering.promise
     )
     heuristic = local_search(problem).podium.best
-    solved = mip_search(problem, SearchOptions(), time_limit=10.0).podium.best
+    solved = mip_search(problem, SearchOptions(), Work(mip_nodes=10_000)).podium.best
     assert heuristic is not None and solved is not None
     assert solved.score.key <= heuristic.score.key
     assert solved.score.backordered_units == heuristic.score.backordered_units
 
 
-def test_a_solver_that_finds_nothing_in_time_leaves_local_search_standing() -> None:
+def test_a_solver_stopped_at_its_first_node_leaves_local_search_standing() -> None:
     net, the_order, stock, used, rule_set = _big_order()
     gathering = prepare(the_order, net, stock, used, rule_set)
     problem, _ = problem_for(
         gathering.context.demands, gathering.candidates, gathering.context, gathering.promise
     )
     heuristic = local_search(problem).podium.best
-    solved = mip_search(problem, SearchOptions(), time_limit=0.0).podium.best
+    solved = mip_search(problem, SearchOptions(), Work(mip_nodes=1)).podium.best
     assert heuristic is not None and solved is not None
     assert solved.score.key <= heuristic.score.key
 

@@ -29,6 +29,10 @@ CELL_DEGREES = 2.0
 # Regions with less than this share of units are left out of the forecast, which keeps
 # the shadow-price LP small; their units are spread over the rest.
 MIN_REGION_SHARE = 0.002
+# Shrinkage: a SKU's own spread over regions weighs as much as this many units of the
+# network-wide mix. A SKU seen a few times says little about where its next orders come
+# from (its mix is then mostly the network's); one seen hundreds of times, a lot.
+PRIOR_UNITS = 25.0
 
 
 def region_of(location: Location) -> str:
@@ -72,10 +76,13 @@ def forecast_from_history(
     end: datetime | None = None,
 ) -> Forecast:
     """Average units per day per (region, SKU) over the history from ``start`` to ``end``
-    (default: the first and last order's time): the SKU's rate times the region's share.
-    Bundles count as their components, since stock is held per component."""
+    (default: the first and last order's time): the SKU's rate times its share in the
+    region, its own regional mix shrunk toward the network-wide mix (``PRIOR_UNITS``)
+    where its data is thin. Bundles count as their components, since stock is held per
+    component."""
     units: dict[str, float] = {}
     region_units: dict[str, float] = {}
+    sku_region_units: dict[tuple[str, str], float] = {}
     sums: dict[str, tuple[float, float, int]] = {}
     first: datetime | None = None
     last: datetime | None = None
@@ -88,8 +95,11 @@ def forecast_from_history(
         last = order.placed_at if last is None or order.placed_at > last else last
         for line in order.lines:
             for sku, per_unit in _components(network, line.item):
-                units[sku] = units.get(sku, 0.0) + per_unit * line.quantity
-                region_units[region] = region_units.get(region, 0.0) + per_unit * line.quantity
+                count = per_unit * line.quantity
+                units[sku] = units.get(sku, 0.0) + count
+                region_units[region] = region_units.get(region, 0.0) + count
+                key = (region, sku)
+                sku_region_units[key] = sku_region_units.get(key, 0.0) + count
     if first is None or last is None:
         return Forecast({}, {})
     span = ((end or last) - (start or first)).total_seconds() / SECONDS_PER_DAY
@@ -102,8 +112,15 @@ def forecast_from_history(
         for region, (lat, lon, count) in sums.items()
         if region in kept
     }
+    seen_in_kept: dict[str, float] = {}
+    for (region, sku), sold in sku_region_units.items():
+        if region in kept:
+            seen_in_kept[sku] = seen_in_kept.get(sku, 0.0) + sold
     rates = {
-        (region, sku): sku_units / days * region_total / kept_total
+        (region, sku): sku_units
+        / days
+        * (sku_region_units.get((region, sku), 0.0) + PRIOR_UNITS * region_total / kept_total)
+        / (seen_in_kept.get(sku, 0.0) + PRIOR_UNITS)
         for sku, sku_units in units.items()
         for region, region_total in kept.items()
     }

@@ -100,6 +100,12 @@ def simulate(
     inventory: Path = typer.Option(..., "--inventory", help="Starting stock: node,sku,on_hand."),
     orders: Path = typer.Option(..., "--orders", help="Orders CSV (docs/formats/orders.md)."),
     rules: Path | None = typer.Option(None, "--rules", help="Rule sets (YAML/JSON list)."),
+    history: Path | None = typer.Option(
+        None,
+        "--history",
+        help="Past orders (orders CSV) the inventory-aware policies forecast from; "
+        "default: the replay's own past orders.",
+    ),
     policy: str = typer.Option(DEFAULT_POLICY, "--policy", help=f"One of {', '.join(POLICIES)}."),
     decisions: Path = typer.Option(..., "--out", help="Where to write DECISIONS.jsonl."),
     as_json: bool = typer.Option(False, "--json", help="Print the KPIs as JSON."),
@@ -114,10 +120,11 @@ def simulate(
         rule_sets = _rule_sets(rules, net) if rules is not None else ()
         stock = _stock(inventory, net)
         parsed = parse_orders_csv(_read(orders), net, str(orders))
+        past = parse_orders_csv(_read(history), net, str(history)) if history else None
     except OrdermeshError as error:
         _fail(error, as_json)
     solvers = highs_solvers(settings.order_solver_time_limit_s)
-    decide = make_policy(policy, net, rule_sets, solvers=solvers)
+    decide = make_policy(policy, net, rule_sets, solvers=solvers, history=past)
     try:
         with (
             decisions.open("w", encoding="utf-8") as sink,

@@ -9,8 +9,9 @@ consumes, and against node daily capacity counted per node and ship date. The po
   shadow prices of a transportation LP over the forecast demand of the coming period
   (Acimovic & Graves 2015), refreshed every N orders and at each new day;
 - ``ordermesh-batch``: orders wait for a short window, whose orders are then routed together
-  by a MIP beside the forecast demand sure to come after them, falling back to one order at
-  a time when the solver times out or does worse (Xu, Allgor & Graves 2009);
+  by a MIP (beside the forecast demand sure to come after them, when asked to), no order
+  getting fewer units than routing it alone, falling back to one order at a time when the
+  solver finds no plan within its work limit or does worse (Xu, Allgor & Graves 2009);
 - ``nearest``: fewest shipments, then the nearest node with stock (Shopify's default);
 - ``priority``: each line from a fixed node priority list, spilling to the next (what
   Saleor and Solidus do).
@@ -94,14 +95,16 @@ __all__ = [
     "nearest_policy",
     "ordermesh_policy",
     "priority_policy",
+    "shipped_units",
     "simulate",
 ]
 
 POLICIES: Final = ("ordermesh", "ordermesh-shadow", "ordermesh-batch", "nearest", "priority")
-# What ``ordermesh simulate`` should run without --policy: the policy that costs less than
-# myopic in every cell of the benchmark and least in the most (docs/benchmarks.md,
-# "Default policy"). It needs
-# ``solvers=highs_solvers()``; ``ordermesh`` is the fallback where no solver is wired.
+# What ``ordermesh simulate`` runs without --policy, chosen by the evidence of
+# docs/benchmarks.md ("Default policy", issue 10): of the policies that keep the fill rule,
+# the one cheaper than ``nearest`` and myopic on the most cells, seeds and independent
+# scenarios. It needs ``solvers=highs_solvers()``; ``ordermesh`` is the fallback where no
+# solver is wired.
 DEFAULT_POLICY: Final = "ordermesh-batch"
 NO_STOCK: Final = "no node with stock can ship it in time"
 # What the batch policy counts per backordered unit when it compares plans (the routing
@@ -312,13 +315,19 @@ class PolicySettings:
     # orders longer; four hours fits before a pick wave.
     window_orders: int = 100
     window_minutes: float = 240.0
-    batch_time_limit_s: float = 5.0
+    # Batch: branch-and-bound nodes the window's MIP may explore. Counted work, never
+    # seconds, so the same replay decides the same on a quiet and on a busy machine.
+    batch_mip_nodes: int = 500
     batch_k: int = 10  # candidate nodes per order in the batch MIP (plus myopic's)
-    # Batch: the window's MIP also plans for the forecast demand of its SKUs until
-    # replenishment (or for ``horizon_days``), times this share; 0 plans for the window
-    # alone. Only the units that come with probability ``batch_confidence`` (per SKU,
-    # Poisson) count: a unit kept for an order that never comes is a unit unsold.
-    batch_future_share: float = 1.0
+    # Batch: the window's MIP may also plan for the forecast demand of its SKUs until
+    # replenishment (or for ``horizon_days``), times this share; 0 (the default) plans for
+    # the window alone. Only the units that come with probability ``batch_confidence``
+    # (per SKU, Poisson) count. Whatever the forecast, each order ships at least what
+    # routing it alone would ship (the fill rule): the forecast steers which node ships a
+    # unit. Off by default: under the fill rule the forecast can only move units between
+    # nodes, and on the independent scenarios (docs/benchmarks.md, issue 10) those moves
+    # cost more than they saved where the forecast came from the replay's own short past.
+    batch_future_share: float = 0.0
     batch_confidence: float = 0.99
 
 
@@ -332,7 +341,8 @@ class BatchAllocation:
 
 
 class BatchSolver(Protocol):
-    """Routes a window of orders together; None when it has no solution in time."""
+    """Routes a window of orders together, giving each order at least its ``fill_floor``
+    of SKU units; None when it has no solution within ``mip_nodes`` of work."""
 
     def __call__(
         self,
@@ -343,8 +353,9 @@ class BatchSolver(Protocol):
         capacity_used: Mapping[tuple[str, date], int],
         forced: Mapping[str, set[str]],
         k: int,
-        time_limit: float,
+        mip_nodes: int,
         future: TransportationProblem | None = None,
+        fill_floor: Sequence[int] | None = None,
     ) -> BatchAllocation | None: ...
 
 
@@ -446,14 +457,15 @@ class BatchPolicy:
 
     With a forecast (``history``, else the orders of earlier windows) and a ``transport``
     solver, the MIP also plans for the expected demand of the window's SKUs until
-    replenishment (a fluid transportation problem sharing the stock): a scarce unit goes to
-    whichever order, present or expected, ships it for less, and an order may be left
-    a unit short when an expected order would ship that unit for less. The window's plan
-    is then kept when its cost, plus 1,000 per backordered unit, plus what serving the
-    expected demand from the stock it leaves costs, is no more than the same for routing
-    the window one order at a time. Without a forecast it is kept only when it ships at
-    least as many units and costs no more. Else (and when the solver has no solution in
-    time) the window is routed one order at a time."""
+    replenishment (a fluid transportation problem sharing the stock): the expected demand
+    steers which node ships each unit. The fill rule: no order is left shorter than routing
+    the window one order at a time leaves it (the MIP's ``fill_floor``, checked again on
+    the routed plan), so no unit that could ship now is held for an order that may never
+    come. The window's plan is then kept when its cost, plus 1,000 per backordered unit,
+    plus what serving the expected demand from the stock it leaves costs, is no more than
+    the same for routing the window one order at a time. Without a forecast it is kept
+    only when it ships at least as many units and costs no more. Else (and when the solver
+    has no solution within its work limit) the window is routed one order at a time."""
 
     network: Network
     rule_sets: Sequence[RuleSet]
@@ -500,6 +512,7 @@ class BatchPolicy:
             order.id: {s.node_id for s in decision.shipments}
             for order, decision in zip(window, myopic, strict=True)
         }
+        floor = [shipped_units(decision) for decision in myopic]
         allocation = self.solver(
             self.network,
             stock,
@@ -507,13 +520,19 @@ class BatchPolicy:
             capacity_used=used,
             forced=forced,
             k=self.settings.batch_k,
-            time_limit=self.settings.batch_time_limit_s,
+            mip_nodes=self.settings.batch_mip_nodes,
             future=future,
+            fill_floor=floor,
         )
         if allocation is None:
             self.windows_fallback += 1
-            return [self._tag(d, "myopic", "solver found no solution in time") for d in myopic]
+            why = "solver found no solution within its work limit"
+            return [self._tag(d, "myopic", why) for d in myopic]
         batched = self._in_turn(window, stock, used, allocation.per_order)
+        if any(shipped_units(d) < least for d, least in zip(batched, floor, strict=True)):
+            self.windows_fallback += 1
+            why = "MIP plan would ship an order less than routing it alone"
+            return [self._tag(d, "myopic", why) for d in myopic]
         if self._score(batched, stock, future) <= self._score(myopic, stock, future):
             self.windows_solved += 1
             return [self._tag(d, "mip", allocation.status) for d in batched]
@@ -619,6 +638,11 @@ def _order_skus(network: Network, order: Order) -> set[str]:
         else:
             skus.update(component.sku for component in bundle.components)
     return skus
+
+
+def shipped_units(decision: PolicyDecision) -> int:
+    """SKU units a decision ships (a bundle counts as its components)."""
+    return sum(shipment.units for shipment in decision.shipments)
 
 
 def _rank(decisions: Sequence[PolicyDecision]) -> tuple[int, float]:
@@ -802,6 +826,22 @@ class _Baseline:
             view.remaining_capacity
         )
 
+    def within_capacity(
+        self, view: _NodeView, contents: Sequence[tuple[Demand, int]]
+    ) -> list[tuple[Demand, int]]:
+        """``contents`` less the ship-alone units (a parcel each) the node has no
+        capacity left for, last first: a node that can make one parcel more still ships
+        one unit rather than none (the fill rule)."""
+        fitted = [(demand, count) for demand, count in contents if count > 0]
+        position = len(fitted) - 1
+        while not self.fits_capacity(view, fitted) and position >= 0:
+            demand, count = fitted[position]
+            if count > 0 and all(sku.ship_alone for sku, _ in demand.kit):
+                fitted[position] = (demand, count - 1)
+            else:
+                position -= 1
+        return [(demand, count) for demand, count in fitted if count > 0]
+
 
 def nearest_policy(network: Network, carrier_calendar: Calendar | None = None) -> Policy:
     """One node if any can ship everything (the nearest such); else repeatedly the node
@@ -829,6 +869,7 @@ def nearest_policy(network: Network, carrier_calendar: Calendar | None = None) -
                     if count > 0:
                         contents.append((demand, count))
                         taken[sku.id] = taken.get(sku.id, 0) + count
+                contents = base.within_capacity(view, contents)
                 units = sum(count for _, count in contents)
                 better = best is None or units > best[0]
                 if units and better and base.fits_capacity(view, contents):
@@ -865,12 +906,13 @@ def priority_policy(network: Network, carrier_calendar: Calendar | None = None) 
                 key = (view.node.id, sku.id)
                 left = base.usable(order, view.node, sku, stock) - taken.get(key, 0)
                 count = min(need, left)
+                held = assignment.get(view.node.id, [])
+                # As many units as the node's capacity left takes (the fill rule).
+                while count > 0 and not base.fits_capacity(view, [*held, (demand, count)]):
+                    count -= 1
                 if count <= 0:
                     continue
-                contents = [*assignment.get(view.node.id, []), (demand, count)]
-                if not base.fits_capacity(view, contents):
-                    continue
-                assignment[view.node.id] = contents
+                assignment[view.node.id] = [*held, (demand, count)]
                 taken[key] = taken.get(key, 0) + count
                 need -= count
         return base.plan("priority", order, demands, assignment, by_id, deadline)

@@ -13,8 +13,9 @@ from ordermesh.services.simulation import PolicySolvers
 
 def highs_solvers(time_limit: float = DEFAULT_TIME_LIMIT_S) -> PolicySolvers:
     """The solvers ``make_policy`` needs for ``ordermesh-shadow`` and ``ordermesh-batch``,
-    and the per-order solve under ``time_limit`` seconds (zero or less: none, as in
-    ``highs_routing``)."""
+    and the per-order solve within the work ``time_limit`` nominal seconds stand for
+    (zero or less: none, as in ``highs_routing``). Every solve is bounded by counted work,
+    never by the clock (``work.py``), so a replay decides the same on any machine."""
     return PolicySolvers(
         shadow=supply_prices,
         batch=solve_batch,
@@ -24,9 +25,9 @@ def highs_solvers(time_limit: float = DEFAULT_TIME_LIMIT_S) -> PolicySolvers:
 
 
 def highs_routing(time_limit: float = DEFAULT_TIME_LIMIT_S) -> Routing:
-    """The order services' routing: a HiGHS solve under ``time_limit`` seconds for orders
-    beyond the exact-search limits. Zero or less: the default search (local search for
-    those orders), as a zero limit would leave HiGHS no time to find anything."""
+    """The order services' routing: a HiGHS solve within the work ``time_limit`` nominal
+    seconds stand for (``Work.for_seconds``), for orders beyond the exact-search limits.
+    Zero or less: the default search (local search for those orders)."""
     if time_limit <= 0:
         return Routing()
     return Routing(strategy=highs_strategy(time_limit), slow=solves)

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from ordermesh.adapters.solver.routing_mip import solve_routing_mip
+from ordermesh.adapters.solver.work import Work
 from ordermesh.domain.network import Network
 from ordermesh.domain.order import Order
 from ordermesh.domain.routing.opportunity import TransportationProblem
@@ -26,12 +27,14 @@ def solve_batch(
     capacity_used: Mapping[tuple[str, date], int],
     forced: Mapping[str, set[str]],
     k: int,
-    time_limit: float,
+    mip_nodes: int,
     future: TransportationProblem | None = None,
+    fill_floor: Sequence[int] | None = None,
 ) -> BatchAllocation | None:
-    """The window's allocation, or None when HiGHS has no integer solution in time (the
-    policy then routes the window one order at a time). ``future``: the expected demand
-    after the window, planned for beside it (``routing_mip.solve_routing_mip``)."""
+    """The window's allocation, or None when HiGHS has no integer solution within
+    ``mip_nodes`` branch-and-bound nodes (the policy then routes the window one order at a
+    time). ``future``: the expected demand after the window, planned for beside it;
+    ``fill_floor``: the fewest SKU units each order must get (``routing_mip``)."""
     positive = {key: units for key, units in stock.items() if units > 0}
     solution = solve_routing_mip(
         network,
@@ -39,9 +42,10 @@ def solve_batch(
         orders,
         k=k,
         forced=forced,
-        time_limit=time_limit,
+        work=Work(mip_nodes=mip_nodes),
         capacity_used=capacity_used,
         future=future,
+        fill_floor=fill_floor,
     )
     if not solution.feasible:
         return None

@@ -19,8 +19,11 @@ solve too, under a time limit: the order's ``Problem`` as the parcel model of
 
 Whatever HiGHS returns is scored by ``Problem.score`` and offered beside the local search
 plans, so the result is never worse than local search; when HiGHS finds no integer
-solution in time (or fails), local search's result stands. The result is not marked
-exact: the MIP proves the objective (to a 1e-4 gap), not the tie-breaks.
+solution within its work budget (or fails), local search's result stands. The budget is
+counted in branch-and-bound nodes, never in seconds (``work.py``): the time limit setting
+is converted to nodes, so a busy machine gets the same plan as a quiet one, only later.
+The result is not marked exact: the MIP proves the objective (to a 1e-4 gap), not the
+tie-breaks.
 """
 
 from __future__ import annotations
@@ -29,8 +32,8 @@ import math
 from dataclasses import dataclass
 
 from ordermesh.adapters.solver.routing_mip import Builder, ParcelItem
-from ordermesh.domain.cost import GRAMS_PER_LB, KM_PER_MILE
-from ordermesh.domain.model import NodeType
+from ordermesh.adapters.solver.work import Work
+from ordermesh.domain.routing import terms as objective_terms
 from ordermesh.domain.routing.local_search import improve, seed
 from ordermesh.domain.routing.pricing import NodeFacts
 from ordermesh.domain.routing.problem import Assignment, Problem, SearchResult
@@ -63,7 +66,7 @@ def _options(problem: Problem, facts: NodeFacts) -> list[_Option]:
         choice = pricer.service(facts, 1)
         if choice is None:
             return []
-        return [_Option(0.0, 0.0, choice.late_days * constraints.late_penalty_per_day)]
+        return [_Option(0.0, 0.0, objective_terms.late(constraints, choice.late_days))]
     options = []
     for service in pricer.network.services.values():
         rate = service.rates.get(facts.zone)
@@ -74,7 +77,7 @@ def _options(problem: Problem, facts: NodeFacts) -> list[_Option]:
         if late_days and constraints.promise is PromiseMode.REQUIRED:
             continue
         options.append(
-            _Option(rate.base, rate.per_lb, late_days * constraints.late_penalty_per_day)
+            _Option(rate.base, rate.per_lb, objective_terms.late(constraints, late_days))
         )
     # Keep only the options no other one beats on every rate.
     return [
@@ -90,8 +93,8 @@ def _options(problem: Problem, facts: NodeFacts) -> list[_Option]:
     ]
 
 
-def solve_problem(problem: Problem, time_limit: float) -> Assignment | None:
-    """The MIP's plan for ``problem``, or None when HiGHS has none in time."""
+def solve_problem(problem: Problem, work: Work) -> Assignment | None:
+    """The MIP's plan for ``problem``, or None when HiGHS has none within ``work``."""
     pricer = problem.pricer
     rule_set = pricer.rule_set
     objective = rule_set.objective
@@ -105,20 +108,12 @@ def solve_problem(problem: Problem, time_limit: float) -> Assignment | None:
     for facts in problem.candidates:
         node = facts.node
         alone_here = separate and not facts.is_pickup
-        share = objective.capacity_penalty * facts.capacity_share
         per_parcel = (
             node.handling.per_shipment
-            + (objective.store_penalty if node.type is NodeType.STORE else 0.0)
-            + share
+            + objective_terms.per_parcel(objective, facts, co2e)
             + problem.split_penalty
         )
-        per_lb_co2e = 0.0
-        if not facts.is_pickup:
-            road_km = facts.miles * KM_PER_MILE * co2e.road_circuity
-            per_lb_co2e = (
-                GRAMS_PER_LB / 1_000_000 * road_km * co2e.g_per_tonne_km / 1000.0
-            ) * objective.co2e_price_per_kg
-            per_parcel += co2e.last_mile_g_per_parcel / 1000.0 * objective.co2e_price_per_kg
+        per_lb_co2e = objective_terms.co2e_per_lb(objective, facts, co2e)
         node_parcels: list[tuple[int, float]] = []
         sku_terms: dict[str, list[tuple[int, float]]] = {}
         packed: list[tuple[int, int, float, float]] = []  # (demand, X, weight, volume)
@@ -200,7 +195,7 @@ def solve_problem(problem: Problem, time_limit: float) -> Assignment | None:
         b.row([*demand_terms[d], (u, 1.0)], float(demand.quantity), float(demand.quantity))
     if problem.max_parcels is not None and parcel_terms:
         b.row(parcel_terms, -math.inf, float(problem.max_parcels))
-    run = b.solve(time_limit)
+    run = b.solve(work)
     if not run.feasible:
         return None
     plan: dict[int, list[int]] = {}
@@ -211,14 +206,14 @@ def solve_problem(problem: Problem, time_limit: float) -> Assignment | None:
     return tuple((index, tuple(counts)) for index, counts in sorted(plan.items()))
 
 
-def mip_search(problem: Problem, options: SearchOptions, time_limit: float) -> SearchResult:
+def mip_search(problem: Problem, options: SearchOptions, work: Work) -> SearchResult:
     """Local search, then the MIP, each plan judged by ``Problem.score``."""
     if problem.ship_complete:
         return single_node(problem, options)
     podium, tried = seed(problem)
     result = improve(problem, podium, options.local_search_rounds, tried)
     try:
-        assignment = solve_problem(problem, time_limit)
+        assignment = solve_problem(problem, work)
     except Exception:  # the solver is optional: local search stands
         assignment = None
     scored = None if assignment is None else problem.scored(assignment)
@@ -242,11 +237,13 @@ def solves(problem: Problem, options: SearchOptions) -> bool:
 
 def highs_strategy(time_limit: float = DEFAULT_TIME_LIMIT_S) -> Strategy:
     """The default strategy for orders within the exact-search limits (branch and bound),
-    and local search plus a HiGHS solve under ``time_limit`` seconds beyond them."""
+    and local search plus a HiGHS solve beyond them, within the work ``time_limit``
+    nominal seconds stand for (``Work.for_seconds``)."""
+    work = Work.for_seconds(time_limit)
 
     def strategy(problem: Problem, options: SearchOptions) -> SearchResult:
         if solves(problem, options):
-            return mip_search(problem, options, time_limit)
+            return mip_search(problem, options, work)
         return default_strategy(problem, options)
 
     return strategy

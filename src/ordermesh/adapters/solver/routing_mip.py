@@ -33,6 +33,7 @@ import highspy
 import numpy as np
 
 from ordermesh.adapters.solver.quiet_highs import quiet_highs
+from ordermesh.adapters.solver.work import Work, limit
 from ordermesh.domain.cost import (
     DIM_DIVISOR_IN3_PER_LB,
     billable_weight_lb,
@@ -154,13 +155,12 @@ class Builder:
         self.row([(p, 1.0), (y, -1.0)], 0.0, math.inf)
         return y, p, xs
 
-    def solve(self, time_limit: float, lp: bool = False) -> MipRun:
-        """Minimise with HiGHS (one thread, relative gap 1e-4) under ``time_limit``
-        seconds; with ``lp``, the LP relaxation."""
+    def solve(self, work: Work, lp: bool = False) -> MipRun:
+        """Minimise with HiGHS (relative gap 1e-4) within ``work``; with ``lp``, the LP
+        relaxation."""
         highs = quiet_highs()
-        highs.setOptionValue("time_limit", float(time_limit))
+        limit(highs, work, lp=lp)
         highs.setOptionValue("mip_rel_gap", 1e-4)
-        highs.setOptionValue("threads", 1)
         highs.addCols(
             len(self.cost),
             np.array(self.cost, dtype=np.float64),
@@ -196,7 +196,7 @@ class Builder:
             bound, gap = float(info.mip_dual_bound), float(info.mip_gap)
         return MipRun(
             status=status,
-            # A feasible point exists (optimal or not); after a timeout without one, no values.
+            # A feasible point exists (optimal or not); at a work limit without one, none.
             feasible=int(info.primal_solution_status) == _FEASIBLE,
             values=list(highs.getSolution().col_value),
             objective=objective,
@@ -274,10 +274,11 @@ def solve_routing_mip(
     *,
     k: int = DEFAULT_K,
     forced: Mapping[str, set[str]] | None = None,
-    time_limit: float = 120.0,
+    work: Work | None = None,
     lp: bool = False,
     capacity_used: Mapping[tuple[str, date], int] | None = None,
     future: TransportationProblem | None = None,
+    fill_floor: Sequence[int] | None = None,
 ) -> MipSolution:
     """Solve the model (or its LP relaxation with ``lp``); ``capacity_used`` counts the
     parcels each (node, ship date) has made already, out of its daily capacity.
@@ -287,7 +288,9 @@ def solve_routing_mip(
     units per arc from a (node, SKU) to a (region, SKU) at the arc's cost, and unserved
     units at the problem's unserved cost (its soft part at the soft cost). The orders
     then pay for the stock they take what it would have saved the expected orders, and a
-    scarce unit goes to whichever, present or expected, ships it for less."""
+    scarce unit goes to whichever, present or expected, ships it for less, except that
+    ``fill_floor`` (the batch policy's fill rule) gives each order at least that many SKU
+    units: the expected demand can change which node ships a unit, never whether it ships."""
     started = time.perf_counter()
     used_capacity = capacity_used or {}
     calendar = DEFAULT_CARRIER_CALENDAR
@@ -409,11 +412,16 @@ def solve_routing_mip(
                     stock_terms[(node.id, line_skus[i].id)].append((x, 1.0))
                 capacity_terms[(node.id, day)].append((y, 1.0))
                 shipments.append(shipment)
+        order_unfilled: list[tuple[int, float]] = []
         for i in lines:
             u = b.col(UNFILLED_PENALTY, float(line_qty[i]), integer=False)
             unfilled.append(u)
+            order_unfilled.append((u, 1.0))
             line_terms[i].append((u, 1.0))
             b.row(line_terms[i], float(line_qty[i]), float(line_qty[i]))
+        if fill_floor is not None and fill_floor[o] > 0:
+            total = sum(line_qty[i] for i in lines)
+            b.row(order_unfilled, 0.0, float(max(0, total - fill_floor[o])))
     if future is not None:
         _add_future(b, future, stock, stock_terms)
     for (node_id, sku_id), terms in sorted(stock_terms.items()):
@@ -427,7 +435,7 @@ def solve_routing_mip(
         if len(terms) > 0 and sum(b.upper[c] for c, _ in terms) > left:
             b.row(terms, -math.inf, float(left))
 
-    run = b.solve(time_limit, use_lp)
+    run = b.solve(work or Work(), use_lp)
     return MipSolution(
         status=run.status,
         feasible=run.feasible,

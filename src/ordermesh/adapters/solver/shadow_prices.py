@@ -14,15 +14,16 @@ import numpy as np
 import numpy.typing as npt
 
 from ordermesh.adapters.solver.quiet_highs import quiet_highs
+from ordermesh.adapters.solver.work import Work, limit
 from ordermesh.domain.routing.opportunity import TransportationProblem
 
 
-def supply_prices(problem: TransportationProblem, time_limit: float = 30.0) -> list[float]:
+def supply_prices(problem: TransportationProblem, work: Work | None = None) -> list[float]:
     """Per source, what one more unit of supply would save the expected demand."""
     sources = len(problem.sources)
     if not sources:
         return []
-    highs = _solved(problem, time_limit)
+    highs = _solved(problem, work)
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         # No trustworthy duals: price nothing, and the router is myopic until next time.
         return [0.0] * sources
@@ -30,12 +31,12 @@ def supply_prices(problem: TransportationProblem, time_limit: float = 30.0) -> l
     return [max(0.0, -float(duals[row])) for row in range(sources)]
 
 
-def transport_cost(problem: TransportationProblem, time_limit: float = 30.0) -> float:
+def transport_cost(problem: TransportationProblem, work: Work | None = None) -> float:
     """The LP's optimal cost: what serving the expected demand from this supply costs,
     unserved units at the problem's unserved cost."""
     if not problem.sinks:
         return 0.0
-    highs = _solved(problem, time_limit)
+    highs = _solved(problem, work)
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         # Every unit unserved is always feasible; this is the cost's upper end.
         firm = sum(problem.firm_demand())
@@ -44,7 +45,7 @@ def transport_cost(problem: TransportationProblem, time_limit: float = 30.0) -> 
     return float(highs.getInfo().objective_function_value)
 
 
-def _solved(problem: TransportationProblem, time_limit: float) -> highspy.Highs:
+def _solved(problem: TransportationProblem, work: Work | None) -> highspy.Highs:
     sources = len(problem.sources)
     sinks = len(problem.sinks)
     arcs = len(problem.arc_cost)
@@ -77,8 +78,7 @@ def _solved(problem: TransportationProblem, time_limit: float) -> highspy.Highs:
     row_upper = np.concatenate([np.asarray(problem.supply, dtype=np.float64), demand])
 
     highs = quiet_highs()
-    highs.setOptionValue("time_limit", float(time_limit))
-    highs.setOptionValue("threads", 1)
+    limit(highs, work or Work(), lp=True)
     highs.addCols(
         arcs + 2 * sinks,
         cost,

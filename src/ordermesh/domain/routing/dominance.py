@@ -21,8 +21,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from math import inf, isinf
 
-from ordermesh.domain.model import NodeType, ShippingService
+from ordermesh.domain.model import ShippingService
 from ordermesh.domain.network import Network
+from ordermesh.domain.routing import terms as objective_terms
 from ordermesh.domain.routing.demand import Demand
 from ordermesh.domain.routing.pricing import NodeFacts
 from ordermesh.domain.routing.rules import PromiseMode, RuleSet
@@ -128,7 +129,7 @@ def _service_terms(
             costs.extend((inf, inf, inf))
             continue
         late = max(0, transit - facts.allowed_transit_days)
-        costs.extend((rate.base, rate.per_lb, late * constraints.late_penalty_per_day))
+        costs.extend((rate.base, rate.per_lb, objective_terms.late(constraints, late)))
     return tuple(costs)
 
 
@@ -149,12 +150,7 @@ def _profile(
     if terms is None:
         terms = rates[key] = _service_terms(services, facts, rule_set)
     costs.extend(terms)
-    if objective.co2e_price_per_kg > 0:
-        costs.append(facts.miles)
-    if objective.store_penalty > 0:
-        costs.append(1.0 if node.type is NodeType.STORE else 0.0)
-    if objective.capacity_penalty > 0:
-        costs.append(facts.capacity_share)
+    costs.extend(objective_terms.node_features(objective, facts))
     if opportunity:
         # Shadow prices differ per node and SKU: a dominator must take every unit as cheaply.
         costs.extend(opportunity.get((node.id, sku), 0.0) for sku, _ in need)

@@ -22,9 +22,10 @@ from ordermesh.domain.cost import (
     co2e_grams,
     handling_cost,
 )
-from ordermesh.domain.model import Calendar, Node, NodeType, ServiceLevel, Sku
+from ordermesh.domain.model import Calendar, Node, ServiceLevel, Sku
 from ordermesh.domain.network import Network
 from ordermesh.domain.promise import add_working_days, working_days_between
+from ordermesh.domain.routing import terms
 from ordermesh.domain.routing.demand import Demand
 from ordermesh.domain.routing.plan import Penalties
 from ordermesh.domain.routing.rules import PromiseMode, RuleSet
@@ -131,7 +132,7 @@ class Pricer:
                 late = max(0, transit - allowed_transit_days)
                 if late and constraints.promise is PromiseMode.REQUIRED:
                     continue
-                base = min(base, rate.base + late * constraints.late_penalty_per_day)
+                base = min(base, rate.base + terms.late(constraints, late))
                 per_lb = min(per_lb, rate.per_lb)
             floor = self._rate_floors[key] = (base, per_lb)
         return floor
@@ -185,7 +186,7 @@ class Pricer:
                 continue
             late = max(0, priced.transit_days - allowed_transit_days)
             rank = (
-                priced.shipping + late * constraints.late_penalty_per_day,
+                priced.shipping + terms.late(constraints, late),
                 priced.transit_days,
                 priced.service_id,
                 priced.shipping,
@@ -228,10 +229,10 @@ class Pricer:
             co2e = co2e_grams(actual_weight_lb(units), facts.miles, 1, self.network.co2e)
         objective = self.rule_set.objective
         penalties = Penalties(
-            store=objective.store_penalty if facts.node.type is NodeType.STORE else 0.0,
-            co2e=co2e / 1000.0 * objective.co2e_price_per_kg,
-            capacity=objective.capacity_penalty * facts.capacity_share,
-            late=service.late_days * self.rule_set.constraints.late_penalty_per_day,
+            store=terms.store(objective, facts),
+            co2e=terms.co2e(objective, co2e),
+            capacity=terms.capacity(objective, facts),
+            late=terms.late(self.rule_set.constraints, service.late_days),
             opportunity=self.opportunity_of(facts, units) if self.opportunity else 0.0,
         )
         return ParcelCost(

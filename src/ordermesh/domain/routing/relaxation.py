@@ -18,8 +18,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ordermesh.domain.cost import DIM_DIVISOR_IN3_PER_LB, GRAMS_PER_LB, KM_PER_MILE
-from ordermesh.domain.model import NodeType, Sku
+from ordermesh.domain.cost import DIM_DIVISOR_IN3_PER_LB
+from ordermesh.domain.model import Sku
+from ordermesh.domain.routing import terms
 from ordermesh.domain.routing.demand import Demand
 from ordermesh.domain.routing.pricing import NodeFacts, Pricer
 
@@ -61,20 +62,8 @@ def cost_floor(facts: NodeFacts, pricer: Pricer, by_volume: bool) -> CostFloor:
         base = per_lb = 0.0
     else:
         base, per_lb = pricer.rate_floor(facts.zone, facts.allowed_transit_days)
-    co2e_per_lb = 0.0
-    last_mile = 0.0
-    if not facts.is_pickup:
-        factors = network.co2e
-        price_per_g = objective.co2e_price_per_kg / 1000.0
-        road_km = facts.miles * KM_PER_MILE * factors.road_circuity
-        co2e_per_lb = price_per_g * GRAMS_PER_LB / 1_000_000 * road_km * factors.g_per_tonne_km
-        last_mile = price_per_g * factors.last_mile_g_per_parcel
-    per_parcel = (
-        node.handling.per_shipment
-        + (objective.store_penalty if node.type is NodeType.STORE else 0.0)
-        + objective.capacity_penalty * facts.capacity_share
-        + last_mile
-    )
+    co2e_per_lb = terms.co2e_per_lb(objective, facts, network.co2e)
+    per_parcel = node.handling.per_shipment + terms.per_parcel(objective, facts, network.co2e)
     if base == _UNREACHABLE:
         return CostFloor(
             _UNREACHABLE,

@@ -23,7 +23,7 @@ from builders import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ordermesh.domain.forecast import forecast_from_history, region_of
+from ordermesh.domain.forecast import PRIOR_UNITS, forecast_from_history, region_of
 from ordermesh.domain.routing import route
 from ordermesh.domain.routing.opportunity import (
     TransportationProblem,
@@ -126,7 +126,7 @@ def test_regions_are_zip_prefixes_or_grid_cells() -> None:
     assert region_of(type(MANHATTAN)(51.5, -0.1, None, "GB")) == "cell:25:-1"
 
 
-def test_the_forecast_spreads_each_skus_rate_over_the_regions_shares() -> None:
+def test_a_thinly_sold_skus_regional_mix_leans_on_the_network_mix() -> None:
     net = network([node("NEWARK", NEWARK)], [MUG, TEE])
     history = [
         order(line("MUG", 3), to=MANHATTAN, order_id="H1", placed_at=WEDNESDAY_MORNING),
@@ -134,10 +134,37 @@ def test_the_forecast_spreads_each_skus_rate_over_the_regions_shares() -> None:
               placed_at=WEDNESDAY_MORNING + timedelta(days=2)),
     ]  # fmt: skip
     forecast = forecast_from_history(history, net)
-    # Four units over two days; Manhattan's region bought three of them.
-    assert forecast.rate_per_day[("zip2:10", "MUG")] == pytest.approx(1.5 * 0.75)
-    assert forecast.rate_per_day[("zip2:02", "TEE")] == pytest.approx(0.5 * 0.25)
-    assert forecast.expected(2.0)[("zip2:10", "TEE")] == pytest.approx(2 * 0.5 * 0.75)
+    # Four units over two days; Manhattan's region bought three of them (0.75 of the
+    # network's units). The TEE was only ever bought in Boston, once: that says little,
+    # so most of its rate follows the network's mix, and Manhattan expects TEEs too.
+    prior = PRIOR_UNITS
+    assert forecast.rate_per_day[("zip2:10", "MUG")] == pytest.approx(
+        1.5 * (3 + prior * 0.75) / (3 + prior)
+    )
+    assert forecast.rate_per_day[("zip2:02", "TEE")] == pytest.approx(
+        0.5 * (1 + prior * 0.25) / (1 + prior)
+    )
+    assert forecast.expected(2.0)[("zip2:10", "TEE")] == pytest.approx(
+        2 * 0.5 * (prior * 0.75) / (1 + prior)
+    )
+
+
+def test_a_well_sold_skus_regional_mix_follows_its_own_history() -> None:
+    """Mugs go to Manhattan, tees to Boston, two hundred of each: each SKU's forecast
+    follows where it sold, not the network's half-and-half."""
+    net = network([node("NEWARK", NEWARK)], [MUG, TEE])
+    history = [
+        order(line("MUG", 200), to=MANHATTAN, order_id="H1", placed_at=WEDNESDAY_MORNING),
+        order(line("TEE", 200), to=BOSTON, order_id="H2",
+              placed_at=WEDNESDAY_MORNING + timedelta(days=1)),
+    ]  # fmt: skip
+    rates = forecast_from_history(history, net).rate_per_day
+    mug_in_manhattan = rates[("zip2:10", "MUG")] / (
+        rates[("zip2:10", "MUG")] + rates[("zip2:02", "MUG")]
+    )
+    assert mug_in_manhattan > 0.9
+    assert rates[("zip2:02", "TEE")] > 9 * rates[("zip2:10", "TEE")]
+    assert sum(rate for (_, sku), rate in rates.items() if sku == "MUG") == pytest.approx(200)
 
 
 def test_the_transportation_problem_links_each_region_to_its_stocked_nodes() -> None:
