@@ -183,6 +183,15 @@ def test_validate_lists_problems_with_their_paths(cli: CliRunner, tmp_path: Path
     assert "nodes[0].handling.per_unit: must be >= 0" in output
 
 
+def test_validate_refuses_a_rule_set_window_that_ends_before_it_starts(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    window = "rule_sets:\n  - id: peak\n    active: {from: 2026-12-01, until: 2026-11-27}\n"
+    path = write(tmp_path, "peak.yaml", NETWORK.read_text() + window)
+    output = run(cli, "network", "validate", path, code=3)
+    assert "rule_sets[0].active.until: must be later than from" in output
+
+
 def test_loading_the_same_network_twice_keeps_one_version(cli: CliRunner) -> None:
     assert run_json(cli, "network", "load", str(NETWORK)) == {"version": 1, "created": True}
     assert run_json(cli, "network", "load", str(NETWORK)) == {"version": 1, "created": False}

@@ -9,6 +9,7 @@ vendored) and that the page logged no console error. Screenshots of each page go
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import uuid
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+import yaml
 from api_server import api_database_url, start_server, stop_server  # noqa: F401
 
 from ordermesh.adapters.formats.inventory_csv import parse_inventory_csv
@@ -390,3 +392,30 @@ def test_stock_received_from_the_console_resolves_a_backorder_in_the_exceptions_
     assert order_id not in page.get_by_test_id("backorders").inner_text()
     with _api(console) as admin:
         assert admin.get(f"/v1/orders/{order_id}").json()["status"] == "routed"
+
+
+def test_the_rules_page_says_which_rule_sets_are_live_now_and_which_are_scheduled(
+    console: Console, watched: Watched
+) -> None:
+    # Last in the module: it publishes a network version of its own.
+    document = yaml.safe_load(demo_network_path().read_text())
+    document["timezone"] = "America/Chicago"
+    document["rule_sets"] = [
+        {"id": "summer-sale", "active": {"from": "2020-06-01", "until": "2020-09-01"}},
+        {"id": "peak-2999", "active": {"from": "2999-11-27", "until": "2999-12-01T18:00"}},
+        {"id": "everyday"},
+    ]
+    with _api(console) as admin:
+        loaded = admin.put("/v1/network", json=json.loads(json.dumps(document, default=str)))
+        assert loaded.status_code == 201, loaded.text
+    watched.sign_in(console.keys["admin"])
+    page = watched.page
+    page.goto("/rules")
+    rows = page.get_by_test_id("live-rule-sets").locator("tbody tr")
+    active = [rows.nth(i).locator("td").nth(2).inner_text() for i in range(rows.count())]
+    assert active == [
+        "ended, from 2020-06-01 until 2020-09-01",
+        "scheduled, from 2999-11-27 until 2999-12-01 18:00",
+        "live now",
+    ]
+    assert "America/Chicago" in page.get_by_role("main").inner_text()

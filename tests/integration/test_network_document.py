@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import copy
-from datetime import date, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -217,3 +218,47 @@ def test_a_webhook_url_must_be_http(document: dict[str, Any]) -> None:
     assert problems_of(document) == [
         "channels[0].connector.url: must be an http:// or https:// URL, not 'ftp://x'"
     ]
+
+
+PEAK_RULES = """
+timezone: America/Los_Angeles
+rule_sets:
+  - id: black-friday
+    active: {from: 2026-11-27, until: 2026-12-01T06:00:00}
+    objective: {split_penalty: 0}
+  - id: everyday
+"""
+
+
+def test_a_rule_set_window_is_read_on_the_network_clock_and_survives_normalising() -> None:
+    data = SMALL.read_bytes() + PEAK_RULES.encode()
+    normalised, network = load_network_file(data, "peak.yaml")
+    pacific = ZoneInfo("America/Los_Angeles")
+    window = network.rule_sets[0].active
+    assert network.timezone == "America/Los_Angeles"
+    assert (window.start, window.until) == (
+        datetime(2026, 11, 27, tzinfo=pacific),
+        datetime(2026, 12, 1, 6, 0, tzinfo=pacific),
+    )
+    # YAML read the bounds as a date and a date-time; stored, they are ISO text again
+    assert normalised["rule_sets"][0]["active"] == {
+        "from": "2026-11-27",
+        "until": "2026-12-01T06:00:00",
+    }
+    assert validate_network_document(normalised)[1] == network
+
+
+def test_a_rule_set_window_ending_before_it_starts_is_refused(document: dict[str, Any]) -> None:
+    document["rule_sets"] = [
+        {"id": "everyday"},
+        {"id": "peak", "active": {"from": "2026-12-01", "until": "2026-11-27", "till": 1}},
+    ]
+    assert problems_of(document) == [
+        "rule_sets[1].active.till: unknown key (expected one of from, until)",
+        "rule_sets[1].active.until: must be later than from (until is excluded)",
+    ]
+
+
+def test_an_unknown_network_timezone_is_refused(document: dict[str, Any]) -> None:
+    document["timezone"] = "Europe/Atlantis"
+    assert problems_of(document) == ["timezone: unknown IANA timezone 'Europe/Atlantis'"]

@@ -18,6 +18,9 @@ from ordermesh.domain.model import (
     Zone,
 )
 
+# Where a network document names no time zone: the default of its nodes too.
+DEFAULT_TIMEZONE = "America/New_York"
+
 if TYPE_CHECKING:  # routing imports this module; the annotation alone needs no import
     from ordermesh.domain.routing.rules import RuleSet
 
@@ -34,6 +37,8 @@ class Network:
     co2e: Co2eFactors = field(default_factory=Co2eFactors)
     name: str = "network"
     currency: str = "USD"
+    # IANA name: the wall clock of the rule sets' active windows.
+    timezone: str = DEFAULT_TIMEZONE
     # Tried in order for each order, first match wins; none: the built-in default.
     rule_sets: tuple[RuleSet, ...] = ()
 

@@ -45,7 +45,7 @@ from ordermesh.domain.model import (
     Sku,
     Zone,
 )
-from ordermesh.domain.network import Network
+from ordermesh.domain.network import DEFAULT_TIMEZONE, Network
 from ordermesh.domain.routing.rule_document import rule_sets_from_list
 
 NonNegative = Annotated[float, Field(ge=0)]
@@ -220,6 +220,7 @@ class Co2eDoc(_Strict):
 class NetworkDoc(_Strict):
     name: str = "network"
     currency: Annotated[str, Field(min_length=3, max_length=3)] = "USD"
+    timezone: str = DEFAULT_TIMEZONE
     co2e: Co2eDoc = Co2eDoc()
     service_levels: Annotated[dict[str, PositiveInt], Field(min_length=1)]
     shipping: ShippingDoc
@@ -313,6 +314,7 @@ def _check_unique(kind: str, ids: Sequence[str], problems: list[Problem]) -> Non
 
 
 def _build(doc: NetworkDoc, problems: list[Problem]) -> Network:
+    _check_timezone("timezone", doc.timezone, problems)
     _check_unique("nodes", [n.id for n in doc.nodes], problems)
     _check_unique("skus", [s.id for s in doc.skus], problems)
     _check_unique("channels", [c.id for c in doc.channels], problems)
@@ -350,6 +352,7 @@ def _build(doc: NetworkDoc, problems: list[Problem]) -> Network:
         co2e=Co2eFactors(**doc.co2e.model_dump()),
         name=doc.name,
         currency=doc.currency,
+        timezone=doc.timezone,
     )
 
 
@@ -405,12 +408,16 @@ def _location(where: str, doc: LocationDoc, problems: list[Problem]) -> Location
     return Location(0.0, 0.0)  # never used: the problems above reject the document
 
 
+def _check_timezone(where: str, name: str, problems: list[Problem]) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(Problem(where, f"unknown IANA timezone {name!r}"))
+
+
 def _node(index: int, doc: NodeDoc, problems: list[Problem]) -> Node:
     where = f"nodes[{index}]"
-    try:
-        ZoneInfo(doc.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        problems.append(Problem(f"{where}.timezone", f"unknown IANA timezone {doc.timezone!r}"))
+    _check_timezone(f"{where}.timezone", doc.timezone, problems)
     holidays: frozenset[date] = frozenset()
     region = None
     if doc.calendar.holidays is not None:

@@ -10,6 +10,7 @@ from ordermesh.domain.routing.plan import Backorder, Penalties, Plan, PlannedShi
 from ordermesh.domain.routing.rule_document import rule_set_from_dict, rule_sets_from_list
 from ordermesh.domain.routing.rules import (
     DEFAULT_RULE_SET,
+    ActiveWindow,
     Constraints,
     FilterSettings,
     Goal,
@@ -17,12 +18,15 @@ from ordermesh.domain.routing.rules import (
     Objective,
     PromiseMode,
     RuleSet,
+    WindowState,
+    rule_set_schedule,
     select_rule_set,
 )
 from ordermesh.domain.routing.search import SearchOptions, Strategy, route
 
 __all__ = [
     "DEFAULT_RULE_SET",
+    "ActiveWindow",
     "Backorder",
     "Constraints",
     "Decision",
@@ -40,8 +44,10 @@ __all__ = [
     "SearchOptions",
     "ShipmentLine",
     "Strategy",
+    "WindowState",
     "route",
     "rule_set_from_dict",
+    "rule_set_schedule",
     "rule_sets_from_list",
     "select_rule_set",
 ]

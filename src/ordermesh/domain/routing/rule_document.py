@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ordermesh.domain.errors import InvalidNetwork, Problem
 from ordermesh.domain.model import NodeType
-from ordermesh.domain.network import Network
+from ordermesh.domain.network import DEFAULT_TIMEZONE, Network
 from ordermesh.domain.routing.rules import (
+    ActiveWindow,
     Constraints,
     FilterSettings,
     Goal,
@@ -24,7 +27,17 @@ from ordermesh.domain.routing.rules import (
     RuleSet,
 )
 
-_TOP_KEYS = {"id", "version", "description", "match", "filters", "constraints", "objective"}
+_TOP_KEYS = {
+    "id",
+    "version",
+    "description",
+    "active",
+    "match",
+    "filters",
+    "constraints",
+    "objective",
+}
+_ACTIVE_KEYS = {"from", "until"}
 _MATCH_KEYS = {"channels", "customer_tiers", "service_levels", "tags"}
 _FILTER_KEYS = {
     "node_types",
@@ -117,6 +130,21 @@ class _Reader:
             return None
         return value
 
+    def moment(self, value: object, where: str, zone: ZoneInfo) -> datetime | None:
+        """An ISO date (midnight in ``zone``) or date-time (without an offset: in ``zone``),
+        as text or as YAML already read it."""
+        moment: date | None = value if isinstance(value, date) else None
+        if isinstance(value, str):
+            moment = _iso(value.strip())
+        if moment is None:
+            self.problem(where, "must be an ISO date (2026-11-27) or date-time (2026-11-27T18:00)")
+            return None
+        if not isinstance(moment, datetime):
+            moment = datetime.combine(moment, time())
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=zone)
+        return moment.astimezone(zone)
+
     def choice(self, value: object, where: str, options: Iterable[str]) -> str | None:
         listed = list(options)
         if isinstance(value, str) and value in listed:
@@ -127,6 +155,16 @@ class _Reader:
 
 def _listed(keys: set[str]) -> str:
     return ", ".join(sorted(keys))
+
+
+def _iso(text: str) -> date | None:
+    """A date where the text is one, else a date-time; None where it is neither."""
+    for parse in (date.fromisoformat, datetime.fromisoformat):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    return None
 
 
 def rule_set_from_dict(
@@ -178,6 +216,7 @@ def _rule_set(reader: _Reader, data: object, where: str, network: Network | None
     description = ""
     if "description" in doc:
         description = reader.text(doc["description"], f"{where}.description") or ""
+    active = _active(reader, doc.get("active"), f"{where}.active", network)
     match = _match(reader, doc.get("match"), f"{where}.match", network)
     filters = _filters(reader, doc.get("filters"), f"{where}.filters", network)
     constraints = _constraints(reader, doc.get("constraints"), f"{where}.constraints")
@@ -192,7 +231,18 @@ def _rule_set(reader: _Reader, data: object, where: str, network: Network | None
         constraints=constraints,
         objective=objective,
         description=description,
+        active=active,
     )
+
+
+def _active(reader: _Reader, data: object, where: str, network: Network | None) -> ActiveWindow:
+    doc = reader.mapping(data, where, _ACTIVE_KEYS)
+    zone = ZoneInfo(network.timezone if network is not None else DEFAULT_TIMEZONE)
+    start = reader.moment(doc["from"], f"{where}.from", zone) if "from" in doc else None
+    until = reader.moment(doc["until"], f"{where}.until", zone) if "until" in doc else None
+    if start is not None and until is not None and until <= start:
+        reader.problem(f"{where}.until", "must be later than from (until is excluded)")
+    return ActiveWindow(start=start, until=until)
 
 
 def _match(reader: _Reader, data: object, where: str, network: Network | None) -> Match:

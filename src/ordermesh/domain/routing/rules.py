@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from ordermesh.domain.model import NodeType
@@ -45,6 +46,31 @@ class Match:
             and (not self.service_levels or order.service_level in self.service_levels)
             and (not self.tags or not self.tags.isdisjoint(order.tags))
         )
+
+
+class WindowState(StrEnum):
+    LIVE = "live"  # the window contains the moment asked about
+    SCHEDULED = "scheduled"  # it opens later
+    ENDED = "ended"  # it closed before
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveWindow:
+    """When a rule set routes (promotions, peak periods): from ``start`` included to
+    ``until`` excluded, both aware and in the network's time zone; None is unbounded."""
+
+    start: datetime | None = None
+    until: datetime | None = None
+
+    def state(self, at: datetime) -> WindowState:
+        if self.start is not None and at < self.start:
+            return WindowState.SCHEDULED
+        if self.until is not None and at >= self.until:
+            return WindowState.ENDED
+        return WindowState.LIVE
+
+    def contains(self, at: datetime) -> bool:
+        return self.state(at) is WindowState.LIVE
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +127,7 @@ class RuleSet:
     constraints: Constraints = Constraints()
     objective: Objective = Objective()
     description: str = ""
+    active: ActiveWindow = ActiveWindow()
 
 
 # Applies when a network declares no rule set (or none matches): the cheapest delivered
@@ -113,8 +140,17 @@ DEFAULT_RULE_SET = RuleSet(
 
 
 def select_rule_set(rule_sets: Iterable[RuleSet], order: Order) -> RuleSet:
-    """The first rule set whose match accepts the order; the built-in default otherwise."""
+    """The first rule set whose match accepts the order and whose window contains the time
+    it was placed; the built-in default otherwise."""
     for rule_set in rule_sets:
-        if rule_set.match.accepts(order):
+        if rule_set.match.accepts(order) and rule_set.active.contains(order.placed_at):
             return rule_set
     return DEFAULT_RULE_SET
+
+
+def rule_set_schedule(
+    rule_sets: Iterable[RuleSet], at: datetime
+) -> list[tuple[RuleSet, WindowState]]:
+    """Each rule set, in order, with whether its window is live at ``at``, opens later or
+    has closed. ``at`` is aware: the caller's clock, never read here."""
+    return [(rule_set, rule_set.active.state(at)) for rule_set in rule_sets]

@@ -8,7 +8,7 @@ refused before it reaches a database column.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -78,10 +78,23 @@ class NetworkLoaded(BaseModel):
     created: bool = Field(description="false when the document equals the current version")
 
 
+class ActiveWindowView(BaseModel):
+    """A rule set's window, on the network's wall clock; the document's ``active`` keys."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    start: datetime | None = Field(default=None, alias="from", description="included; null: always")
+    until: datetime | None = Field(default=None, description="excluded; null: open-ended")
+
+
 class RuleSetView(BaseModel):
     id: str
     version: int
     description: str
+    active: ActiveWindowView
+    state: Literal["live", "scheduled", "ended"] = Field(
+        description="at the time of the request: its window is open, opens later, or closed"
+    )
     match: dict[str, Any]
     filters: dict[str, Any]
     constraints: dict[str, Any]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Mapping
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -17,9 +17,11 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from ordermesh.bootstrap import Application
 from ordermesh.domain.errors import InvalidInput, OrdermeshError, Problem
 from ordermesh.domain.inventory import AdjustmentReason
 from ordermesh.domain.lifecycle import OrderStatus, RejectReason, RequestStatus
+from ordermesh.domain.routing import ActiveWindow, rule_set_schedule
 from ordermesh.entrypoints import rule_drafts
 from ordermesh.entrypoints.api.errors import ApiError
 from ordermesh.entrypoints.console import session as sessions
@@ -526,9 +528,28 @@ def rules_page(request: Request, viewer: ViewerDep) -> Response:
         live=live,
         draft=live,
         days=7,
-        rule_sets=network_service.current_network(app.uow()).network.rule_sets,
         problems=[],
+        **_live_rule_sets(app),
     )
+
+
+def _live_rule_sets(app: Application) -> dict[str, Any]:
+    """The live rule sets in order, each with its state now and its window in words, on the
+    network's clock."""
+    network = network_service.current_network(app.uow()).network
+    schedule = rule_set_schedule(network.rule_sets, app.clock.now())
+    rows = [(rule_set, state.value, _window(rule_set.active)) for rule_set, state in schedule]
+    return {"rule_sets": rows, "timezone": network.timezone}
+
+
+def _window(window: ActiveWindow) -> str:
+    bounds = [("from", window.start), ("until", window.until)]
+    return " ".join(f"{word} {_moment(at)}" for word, at in bounds if at is not None)
+
+
+def _moment(at: datetime) -> str:
+    # A bound written as a date is midnight: show it as the date it was written as.
+    return at.strftime("%Y-%m-%d" if at.time() == time() else "%Y-%m-%d %H:%M")
 
 
 @router.post("/rules/replay", response_class=HTMLResponse, response_model=None)
@@ -554,8 +575,8 @@ def replay_draft(
             live=rule_drafts.live_draft(app),
             draft=draft,
             days=days,
-            rule_sets=network_service.current_network(app.uow()).network.rule_sets,
             problems=list(error.problems),
+            **_live_rule_sets(app),
         )
     return RedirectResponse(f"/rules/replays/{job_id}", status_code=303)
 

@@ -147,8 +147,8 @@ def test_every_bad_field_is_reported_with_its_path() -> None:
         }
     ]
     assert _problems(document) == [
-        "rule_sets[0].colour: unknown key (expected one of constraints, description, "
-        "filters, id, match, objective, version)",
+        "rule_sets[0].colour: unknown key (expected one of active, constraints, "
+        "description, filters, id, match, objective, version)",
         "rule_sets[0].version: must be a whole number",
         "rule_sets[0].filters.countries: 'US' is both in and out",
         "rule_sets[0].filters.max_distance_miles: must be > 0",

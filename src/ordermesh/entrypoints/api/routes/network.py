@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Request, Response, status
 
 from ordermesh.adapters.formats.network_document import checksum, validate_network_document
 from ordermesh.bootstrap import Application
-from ordermesh.domain.routing import DEFAULT_RULE_SET, RuleSet
+from ordermesh.domain.routing import DEFAULT_RULE_SET, RuleSet, WindowState, rule_set_schedule
 from ordermesh.entrypoints.api.auth import CallerDep
 from ordermesh.entrypoints.api.dtos import NetworkLoaded, NetworkSummary, RuleSets, RuleSetView
 from ordermesh.services import network as network_service
@@ -85,9 +85,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def rule_set_view(rule_set: RuleSet) -> RuleSetView:
+def rule_set_view(rule_set: RuleSet, state: WindowState) -> RuleSetView:
     data = {key: _plain(value) for key, value in asdict(rule_set).items()}
-    return RuleSetView.model_validate(data)
+    return RuleSetView.model_validate({**data, "state": state.value})
 
 
 @router.get("/rule-sets", response_model=RuleSets, summary="The routing rule sets in force")
@@ -96,5 +96,8 @@ def get_rule_sets(request: Request, caller: CallerDep) -> RuleSets:
     application: Application = request.app.state.application
     network = network_service.current_network(application.uow()).network
     if not network.rule_sets:
-        return RuleSets(source="default", rule_sets=[rule_set_view(DEFAULT_RULE_SET)])
-    return RuleSets(source="network", rule_sets=[rule_set_view(r) for r in network.rule_sets])
+        return RuleSets(
+            source="default", rule_sets=[rule_set_view(DEFAULT_RULE_SET, WindowState.LIVE)]
+        )
+    schedule = rule_set_schedule(network.rule_sets, application.clock.now())
+    return RuleSets(source="network", rule_sets=[rule_set_view(*entry) for entry in schedule])
