@@ -711,6 +711,31 @@ def test_a_kept_order_is_placed_by_a_retry_once_the_network_has_its_sku(
 
 
 @pytest.mark.postgres
+def test_redacting_an_order_placed_from_an_exception_erases_the_kept_payload(
+    engine: sa.Engine, shop: Network
+) -> None:
+    kept = deliver(engine, orders_create(currency="CAD", line_items=[line("MUG-BLUE")]))
+    assert kept.exception is not None
+    assert "shipping_address" in kept.exception.payload
+    load(engine, shopify_network_document(currency_rates={"CAD": 0.74}))
+    resolved = intake.retry(
+        lambda: SqlUnitOfWork(engine),
+        kept.exception.id,
+        shopify_format.intake_again,
+        CLOCK,
+        actor="api:admin",
+    )
+    assert resolved.order_id is not None
+    order_service.cancel_order(SqlUnitOfWork(engine), resolved.order_id, CLOCK, actor="test")
+
+    order_service.redact_order(SqlUnitOfWork(engine), resolved.order_id, CLOCK, actor="test")
+
+    stored = intake.get_exception(SqlUnitOfWork(engine), kept.exception.id)
+    assert stored.payload == order_service.REDACTED_PAYLOAD
+    assert (stored.status, stored.order_id) == (IntakeStatus.RESOLVED, resolved.order_id)
+
+
+@pytest.mark.postgres
 def test_another_currency_is_placed_once_a_rate_is_configured(
     engine: sa.Engine, shop: Network
 ) -> None:
