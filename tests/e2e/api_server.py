@@ -43,6 +43,20 @@ from ordermesh.services import network as network_service
 DATA = Path(__file__).parent.parent / "data"
 NETWORK = DATA / "network_small.yaml"
 
+# A ship-to with every field a label needs: what the recipient tests place and look for.
+FULL_ADDRESS = {
+    "postal_code": "60610",
+    "country": "US",
+    "name": "Ada Lovelace",
+    "company": "Analytical Engines Ltd",
+    "address1": "1600 N Clark St",
+    "address2": "Apt 3",
+    "city": "Chicago",
+    "region": "IL",
+    "phone": "+1 312 555 0100",
+    "email": "ada@example.com",
+}
+
 # The roles of the access matrix: a key for each, plus no key and a key nobody issued.
 ROLES = ("admin", "channel:web", "channel:amazon", "node:DC-RENO", "node:DC-OHIO")
 # Generous: on a loaded machine importing the app alone can take tens of seconds.

@@ -19,24 +19,14 @@ from typing import Any
 
 import pytest
 import yaml
-from api_server import NETWORK, ApiServer, api_database_url, api_server  # noqa: F401
+from api_server import FULL_ADDRESS, NETWORK, ApiServer, api_database_url, api_server  # noqa: F401
 
 from ordermesh.adapters.formats.flat_files import parse_fulfillment_requests
+from ordermesh.domain.order import RECIPIENT_FIELDS
 
 SKU = "T-LABEL"
-ADDRESS = {
-    "postal_code": "60610",
-    "country": "US",
-    "name": "Ada Lovelace",
-    "company": "Analytical Engines Ltd",
-    "address1": "1600 N Clark St",
-    "address2": "Apt 3",
-    "city": "Chicago",
-    "region": "IL",
-    "phone": "+1 312 555 0100",
-    "email": "ada@example.com",
-}
-PERSONAL = ("name", "company", "address1", "address2", "city", "region", "phone", "email")
+ADDRESS = FULL_ADDRESS
+PERSONAL = RECIPIENT_FIELDS
 
 
 @pytest.fixture(scope="module")

@@ -104,7 +104,7 @@ def test_fulfillment_requests_round_trip(network: Network) -> None:
 
 def test_a_request_file_without_the_recipient_columns_still_reads() -> None:
     header = ",".join(c for c in FULFILLMENT_REQUEST_COLUMNS if c not in RECIPIENT_FIELDS)
-    row = "r,o,,web,DC-RENO,ground,,2026-06-10,2026-06-13,1,MUG-BLUE,,2,60610,US,1,2,"
+    row = "new,r,o,,web,DC-RENO,ground,,2026-06-10,2026-06-13,1,MUG-BLUE,,2,60610,US,1,2,"
     [parsed] = parse_fulfillment_requests(f"{header}\n{row}\n".encode())
     assert parsed.quantity == 2 and set(parsed.recipient.values()) == {""}
 

@@ -35,6 +35,7 @@ from ordermesh.services import intake_exceptions as intake
 from ordermesh.services import inventory, network
 from ordermesh.services import orders as order_service
 from ordermesh.services import shopify as shopify_service
+from ordermesh.services.intake_ports import IntakeException
 from ordermesh.services.orders import PlaceOrder
 from ordermesh.services.shopify import Delivery, DeliveryResult, Outcome
 
@@ -710,10 +711,9 @@ def test_a_kept_order_is_placed_by_a_retry_once_the_network_has_its_sku(
         retry()
 
 
-@pytest.mark.postgres
-def test_another_currency_is_placed_once_a_rate_is_configured(
-    engine: sa.Engine, shop: Network
-) -> None:
+def kept_in_cad_then_placed_at_a_rate(engine: sa.Engine) -> tuple[IntakeException, str]:
+    """An order in CAD kept as an exception, then placed by a retry once a rate is set:
+    the exception as kept, and the order's id."""
     kept = deliver(engine, orders_create(currency="CAD", line_items=[line("MUG-BLUE")]))
     assert kept.exception is not None
     load(engine, shopify_network_document(currency_rates={"CAD": 0.74}))
@@ -725,10 +725,33 @@ def test_another_currency_is_placed_once_a_rate_is_configured(
         actor="api:admin",
     )
     assert resolved.order_id is not None
-    order = order_service.get_order(SqlUnitOfWork(engine), resolved.order_id)
+    return kept.exception, resolved.order_id
+
+
+@pytest.mark.postgres
+def test_another_currency_is_placed_once_a_rate_is_configured(
+    engine: sa.Engine, shop: Network
+) -> None:
+    _, order_id = kept_in_cad_then_placed_at_a_rate(engine)
+    order = order_service.get_order(SqlUnitOfWork(engine), order_id)
     assert order.currency == "USD"
     assert [line.unit_price for line in order.lines] == [11.84]  # 16.00 CAD at 0.74
     assert order.notes == ("prices converted from CAD at 0.74 USD",)
+
+
+@pytest.mark.postgres
+def test_redacting_an_order_placed_from_an_exception_erases_the_kept_payload(
+    engine: sa.Engine, shop: Network
+) -> None:
+    kept, order_id = kept_in_cad_then_placed_at_a_rate(engine)
+    assert "shipping_address" in kept.payload
+    order_service.cancel_order(SqlUnitOfWork(engine), order_id, CLOCK, actor="test")
+
+    order_service.redact_order(SqlUnitOfWork(engine), order_id, CLOCK, actor="test")
+
+    stored = intake.get_exception(SqlUnitOfWork(engine), kept.id)
+    assert stored.payload == order_service.REDACTED_PAYLOAD
+    assert (stored.status, stored.order_id) == (IntakeStatus.RESOLVED, order_id)
 
 
 @pytest.mark.postgres

@@ -59,6 +59,10 @@ class IntakeExceptionRepository(Protocol):
         """Write everything but the id, channel, source and creation time."""
         ...
 
+    def of_order(self, order_id: str) -> list[IntakeException]:
+        """The exceptions that became this order (resolved by a retry)."""
+        ...
+
     def page(
         self, where: IntakeFilter, after: tuple[datetime, str] | None, limit: int
     ) -> list[IntakeException]:

@@ -864,12 +864,16 @@ def _change_address(
 
 # -- redaction ------------------------------------------------------------------------------
 
+# What an intake exception's raw payload reads once the order it became is redacted.
+REDACTED_PAYLOAD = ""
+
 
 def redact_order(uow: UnitOfWork, order_id: str, clock: Clock, *, actor: str) -> OrderView:
     """Erase the recipient (name, company, street, city, region, phone, e-mail) of a
-    fulfilled or cancelled order, wherever ordermesh keeps it: the order and the data of
-    its stored events. Postal code and country stay, for KPIs. Recorded as an
-    ``order_recipient`` transition and an ``order.redacted`` event."""
+    fulfilled or cancelled order, wherever ordermesh keeps it: the order, the data of
+    its stored events and the raw payload of an intake exception it was placed from.
+    Postal code and country stay, for KPIs. Recorded as an ``order_recipient`` transition
+    and an ``order.redacted`` event."""
     with uow:
         session = Session(uow, current_network(uow), clock.now(), actor)
         order = _locked(uow, order_id)
@@ -884,6 +888,10 @@ def redact_order(uow: UnitOfWork, order_id: str, clock: Clock, *, actor: str) ->
             erased = redacted_data(event.data)
             if erased is not None:
                 uow.events.rewrite(event.id, erased)
+        # The raw delivery an intake exception kept holds the same address; once it
+        # became this order nothing reads it again.
+        for kept in uow.intake_exceptions.of_order(order_id):
+            uow.intake_exceptions.save(replace(kept, payload=REDACTED_PAYLOAD))
         session.emit(EventType.ORDER_REDACTED, order_id, actor=actor)
         view = _view(uow, order_id)
         session.flush()

@@ -107,6 +107,13 @@ class SqlIntakeExceptionRepository:
             .values(**self._mutable(exception))
         )
 
+    def of_order(self, order_id: str) -> list[IntakeException]:
+        c = intake_exceptions.c
+        rows = self._connection.execute(
+            sa.select(intake_exceptions).where(c.order_id == order_id).order_by(c.created_at, c.id)
+        ).all()
+        return [_exception(row) for row in rows]
+
     def page(
         self, where: IntakeFilter, after: tuple[datetime, str] | None, limit: int
     ) -> list[IntakeException]:
