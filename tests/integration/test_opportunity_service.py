@@ -10,7 +10,9 @@ BOSTON unit (PITTSBURGH's handling costs more); priced, it takes PITTSBURGH's.""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,6 +27,8 @@ from ordermesh.domain.inventory import SnapshotLine
 from ordermesh.domain.lifecycle import RejectReason
 from ordermesh.domain.model import Location
 from ordermesh.domain.order import OrderLine, ShipTo
+from ordermesh.domain.routing.opportunity import TransportationProblem
+from ordermesh.entrypoints.worker import OpportunityRefresh
 from ordermesh.services import fulfillment, inventory, network, opportunity, orders
 from ordermesh.services.orders import OrderView, PlaceOrder
 
@@ -138,6 +142,11 @@ def boston_history(app: Application) -> None:
         assert place(app, BOSTON, f"BOS-{n}").shipments[0].node_id == "BOSTON"
 
 
+def clock(app: Application) -> SteppingClock:
+    assert isinstance(app.clock, SteppingClock)
+    return app.clock
+
+
 def refresh(app: Application) -> opportunity.OpportunityVersion:
     version = opportunity.refresh_if_due(
         app.uow(), app.shadow_prices, app.clock, app.settings.opportunity_refresh_s
@@ -174,7 +183,7 @@ def test_a_second_refresh_waits_for_the_interval_and_makes_the_next_version(
     boston_history(app)
     first = refresh(app)
     assert opportunity.refresh_if_due(app.uow(), app.shadow_prices, app.clock, 300.0) is None
-    app.clock.advance(timedelta(seconds=300))  # type: ignore[attr-defined]
+    clock(app).advance(timedelta(seconds=300))
     assert refresh(app).version == first.version + 1
 
 
@@ -222,9 +231,7 @@ def test_a_re_route_is_priced_with_the_latest_version(app: Application) -> None:
 def test_a_stale_version_prices_nothing(app: Application) -> None:
     boston_history(app)
     refresh(app)
-    app.clock.advance(  # type: ignore[attr-defined]
-        timedelta(seconds=opportunity.STALE_AFTER_REFRESHES * 300 + 1)
-    )
+    clock(app).advance(timedelta(seconds=opportunity.STALE_AFTER_REFRESHES * 300 + 1))
     view = place(app, PHILADELPHIA, "PHL-0")
     assert view.shipments[0].node_id == "BOSTON"
     assert explanation(app, view.id)["opportunity"] is None
@@ -266,3 +273,34 @@ def test_no_price_keeps_a_unit_that_could_ship_from_shipping(
     assert stored["chosen"]["shipments"][0]["penalties"]["opportunity"] == pytest.approx(price)
     request_costs = view.shipments[0].costs
     assert request_costs["penalties"]["opportunity"] == pytest.approx(price)  # type: ignore[index]
+
+
+def test_a_failed_refresh_is_logged_and_the_worker_goes_on(
+    app: Application, caplog: pytest.LogCaptureFixture
+) -> None:
+    boston_history(app)
+
+    def failing(problem: TransportationProblem) -> list[float]:
+        raise RuntimeError("the solver fell over")
+
+    job = OpportunityRefresh(dataclasses.replace(app, shadow_prices=failing))
+
+    async def twice() -> None:
+        await _started_and_finished(job)
+        job.next_check = 0.0  # the next check is due
+        await _started_and_finished(job)
+
+    with caplog.at_level(logging.ERROR, logger="ordermesh.worker"):
+        asyncio.run(twice())
+    failures = [r for r in caplog.records if "opportunity costs refresh failed" in r.message]
+    assert len(failures) == 2
+    assert opportunity.latest(app.uow()) is None
+    # Once the solver answers again, the next check refreshes.
+    job = OpportunityRefresh(app)
+    asyncio.run(_started_and_finished(job))
+    assert opportunity.latest(app.uow()) is not None
+
+
+async def _started_and_finished(job: OpportunityRefresh) -> None:
+    job.start_if_due()
+    await job.finished()

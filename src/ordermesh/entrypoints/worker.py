@@ -100,7 +100,7 @@ async def _work(
 ) -> None:
     relay = Relay(application.engine, settings, application.clock)
     wakeup = Wakeup(application.engine)
-    prices = _OpportunityRefresh(application)
+    prices = OpportunityRefresh(application)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -158,7 +158,7 @@ async def relay_pass(relay: Relay) -> PassReport:
         return PassReport()
 
 
-class _OpportunityRefresh:
+class OpportunityRefresh:
     """The periodic refresh of the opportunity costs, in a thread beside the loop (the LP
     takes seconds on a large network, and events must keep flowing meanwhile)."""
 
