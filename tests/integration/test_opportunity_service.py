@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from ordermesh.adapters.db.opportunity_repository import KEEP_PRICED_VERSIONS
 from ordermesh.adapters.formats.network_document import checksum, validate_network_document
 from ordermesh.adapters.solver import supply_prices
 from ordermesh.bootstrap import Application, bootstrap
@@ -304,3 +305,20 @@ def test_a_failed_refresh_is_logged_and_the_worker_goes_on(
 async def _started_and_finished(job: OpportunityRefresh) -> None:
     job.start_if_due()
     await job.finished()
+
+
+def test_only_the_latest_versions_keep_their_prices(app: Application) -> None:
+    with app.uow() as uow:
+        made = [
+            uow.opportunity.add(app.clock.now(), 1.0, 28.0, 0, {("BOSTON", "MUG"): 1.0 + n})
+            for n in range(KEEP_PRICED_VERSIONS + 1)
+        ]
+        uow.commit()
+    with app.uow() as uow:
+        assert uow.opportunity.latest() == made[-1]
+        assert uow.opportunity.prices(made[0].version, ["MUG"]) == {}
+        assert uow.opportunity.prices(made[1].version, ["MUG"]) == {("BOSTON", "MUG"): 2.0}
+        assert uow.opportunity.prices(made[-1].version, ["MUG", "TEA"]) == {
+            ("BOSTON", "MUG"): 1.0 + KEEP_PRICED_VERSIONS
+        }
+        assert [v.version for v in made] == list(range(1, KEEP_PRICED_VERSIONS + 2))

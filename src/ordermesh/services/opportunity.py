@@ -23,14 +23,13 @@ from datetime import datetime, timedelta
 
 from ordermesh.domain.errors import NetworkNotLoaded
 from ordermesh.domain.forecast import forecast_from_history
-from ordermesh.domain.order import Order, OrderLine
 from ordermesh.domain.routing.opportunity import (
     DualSolver,
     opportunity_costs,
     transportation_problem,
 )
 from ordermesh.services.opportunity_ports import OpportunityVersion
-from ordermesh.services.ports import Clock, OrderFilter, OrderState, Routing, UnitOfWork
+from ordermesh.services.ports import Clock, Routing, UnitOfWork
 
 # The order history a forecast is counted from: four weeks hold every weekday four times.
 HISTORY_DAYS = 28.0
@@ -40,7 +39,6 @@ HORIZON_DAYS = 1.0
 # A version older than this many refresh intervals is stale (no worker refreshes it):
 # routing goes myopic rather than price today's stock with last week's scarcity.
 STALE_AFTER_REFRESHES = 4
-_PAGE = 1_000
 
 
 def max_age_s(refresh_s: float) -> float | None:
@@ -70,7 +68,7 @@ def refresh(
         if current is None:
             raise NetworkNotLoaded()
         network = current.network
-        history = _history(uow, since)
+        history = uow.opportunity.history(since)
         stock = {
             (p.node_id, p.sku): max(0, p.on_hand - p.reserved - p.safety_stock)
             for p in uow.inventory.positions()
@@ -114,28 +112,3 @@ def live_prices(
     if newest is None or now - newest.computed_at > timedelta(seconds=max_age):
         return {}, None
     return uow.opportunity.prices(newest.version, skus), newest
-
-
-def _history(uow: UnitOfWork, since: datetime) -> list[Order]:
-    states: list[OrderState] = []
-    after: tuple[datetime, str] | None = None
-    while True:
-        page = uow.orders.page(OrderFilter(created_from=since), after, _PAGE)
-        states.extend(page)
-        if len(page) < _PAGE:
-            break
-        after = (page[-1].created_at, page[-1].id)
-    return [_demand(state) for state in states]
-
-
-def _demand(state: OrderState) -> Order:
-    """What the order asked for, where and when: all a forecast counts."""
-    return Order(
-        id=state.id,
-        channel=state.channel,
-        customer_tier=state.customer_tier,
-        ship_to=state.ship_to,
-        service_level=state.service_level,
-        lines=tuple(OrderLine(line.line_id, line.item, line.quantity) for line in state.lines),
-        placed_at=state.placed_at,
-    )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from ordermesh.domain.order import Order
 from ordermesh.domain.routing.explain import JsonValue
 
 
@@ -45,6 +46,11 @@ class OpportunityRepository(Protocol):
         ...
 
     def latest(self) -> OpportunityVersion | None: ...
+
+    def history(self, since: datetime) -> list[Order]:
+        """The orders created since ``since``, each line at the quantity ordered: what a
+        forecast counts (where, when, what), without the rest of the order's row."""
+        ...
 
     def prices(self, version: int, skus: Collection[str]) -> dict[tuple[str, str], float]:
         """The version's prices of these SKUs per (node, SKU); positions without a price

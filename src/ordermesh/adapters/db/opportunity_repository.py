@@ -9,6 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from ordermesh.adapters.db.opportunity_tables import opportunity_prices, opportunity_versions
+from ordermesh.adapters.db.order_repository import ship_to_from_json
+from ordermesh.adapters.db.tables import order_lines, orders
+from ordermesh.domain.order import Order, OrderLine
 from ordermesh.services.opportunity_ports import OpportunityVersion
 
 # Versions whose prices are kept; older ones keep their header (an explanation may name
@@ -65,6 +68,37 @@ class SqlOpportunityRepository:
         ).one_or_none()
         return None if row is None else _version(row)
 
+    def history(self, since: datetime) -> list[Order]:
+        o, line = orders.c, order_lines.c
+        rows = self._connection.execute(
+            sa.select(
+                o.id,
+                o.channel,
+                o.customer_tier,
+                o.ship_to,
+                o.service_level,
+                o.placed_at,
+                line.line_id,
+                line.item,
+                line.quantity,
+            )
+            .join(order_lines, line.order_id == o.id)
+            .where(o.created_at >= since)
+            .order_by(o.id, line.position)
+        )
+        found: list[Order] = []
+        lines: list[OrderLine] = []
+        head: Any = None
+        for row in rows:
+            if head is not None and row.id != head.id:
+                found.append(_order(head, lines))
+                lines = []
+            head = row
+            lines.append(OrderLine(row.line_id, row.item, row.quantity))
+        if head is not None:
+            found.append(_order(head, lines))
+        return found
+
     def prices(self, version: int, skus: Collection[str]) -> dict[tuple[str, str], float]:
         if not skus:
             return {}
@@ -75,6 +109,18 @@ class SqlOpportunityRepository:
             )
         )
         return {(row.node_id, row.sku): float(row.price) for row in rows}
+
+
+def _order(row: sa.Row[Any], lines: list[OrderLine]) -> Order:
+    return Order(
+        id=row.id,
+        channel=row.channel,
+        customer_tier=row.customer_tier,
+        ship_to=ship_to_from_json(row.ship_to),
+        service_level=row.service_level,
+        lines=tuple(lines),
+        placed_at=row.placed_at,
+    )
 
 
 def _version(row: sa.Row[Any]) -> OpportunityVersion:
