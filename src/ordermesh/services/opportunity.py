@@ -108,7 +108,7 @@ def live_prices(
     max_age = routing.opportunity_max_age_s
     if max_age is None:
         return {}, None
-    newest = uow.opportunity.latest()
+    newest, prices = uow.opportunity.latest_prices(skus)
     if newest is None or now - newest.computed_at > timedelta(seconds=max_age):
         return {}, None
-    return uow.opportunity.prices(newest.version, skus), newest
+    return prices, newest

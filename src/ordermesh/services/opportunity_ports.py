@@ -52,6 +52,13 @@ class OpportunityRepository(Protocol):
         forecast counts (where, when, what), without the rest of the order's row."""
         ...
 
+    def latest_prices(
+        self, skus: Collection[str]
+    ) -> tuple[OpportunityVersion | None, dict[tuple[str, str], float]]:
+        """The latest version and its prices of these SKUs, in one read (routing makes it
+        for every order)."""
+        ...
+
     def prices(self, version: int, skus: Collection[str]) -> dict[tuple[str, str], float]:
         """The version's prices of these SKUs per (node, SKU); positions without a price
         cost nothing extra."""

@@ -99,6 +99,22 @@ class SqlOpportunityRepository:
             found.append(_order(head, lines))
         return found
 
+    def latest_prices(
+        self, skus: Collection[str]
+    ) -> tuple[OpportunityVersion | None, dict[tuple[str, str], float]]:
+        v, p = opportunity_versions.c, opportunity_prices.c
+        newest = sa.select(sa.func.max(v.version)).scalar_subquery()
+        priced = sa.and_(p.version == v.version, p.sku.in_(sorted(set(skus))))
+        rows = self._connection.execute(
+            sa.select(opportunity_versions, p.node_id, p.sku, p.price)
+            .select_from(opportunity_versions.outerjoin(opportunity_prices, priced))
+            .where(v.version == newest)
+        ).all()
+        if not rows:
+            return None, {}
+        prices = {(row.node_id, row.sku): float(row.price) for row in rows if row.sku is not None}
+        return _version(rows[0]), prices
+
     def prices(self, version: int, skus: Collection[str]) -> dict[tuple[str, str], float]:
         if not skus:
             return {}
