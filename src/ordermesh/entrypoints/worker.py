@@ -68,7 +68,8 @@ def worker(
     once: bool = typer.Option(False, "--once", help="Work until idle, then exit."),
     log_level: str = typer.Option("info", help="Logging level."),
 ) -> None:
-    """Relay events to NATS and webhooks, and move partner files, until SIGTERM."""
+    """Relay events to NATS and webhooks, move partner files and refresh the opportunity
+    costs (every $ORDERMESH_OPPORTUNITY_REFRESH_S seconds; 0: never), until SIGTERM."""
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
