@@ -6,7 +6,7 @@ Nothing is built at import time; every entrypoint calls ``bootstrap()``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Engine
 
@@ -16,9 +16,11 @@ from ordermesh.adapters.db.migrate import upgrade
 from ordermesh.adapters.db.unit_of_work import SqlUnitOfWork
 from ordermesh.adapters.events.store import SqlDeliveryStore
 from ordermesh.adapters.partners import partner_ports
-from ordermesh.adapters.solver import highs_routing
+from ordermesh.adapters.solver import highs_routing, supply_prices
 from ordermesh.config import Settings
+from ordermesh.domain.routing.opportunity import DualSolver
 from ordermesh.services.events_delivery import DeliveryStore
+from ordermesh.services.opportunity import max_age_s
 from ordermesh.services.partner_ports import PartnerPorts
 from ordermesh.services.ports import Clock, Routing, UnitOfWork
 
@@ -32,6 +34,7 @@ class Application:
     partners: PartnerPorts  # file transport to csv and x12 partners
     routing: Routing  # how every service that routes searches an order's plan
     deliveries: Callable[[], DeliveryStore]  # webhook subscribers, deliveries, dead letters
+    shadow_prices: DualSolver  # the opportunity-cost LP (services.opportunity)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -42,7 +45,10 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = True) -> Appl
     engine = create_engine(settings.database_url)
     if migrate:
         upgrade(engine)
-    routing = highs_routing(settings.order_solver_time_limit_s)
+    routing = replace(
+        highs_routing(settings.order_solver_time_limit_s),
+        opportunity_max_age_s=max_age_s(settings.opportunity_refresh_s),
+    )
     return Application(
         settings=settings,
         engine=engine,
@@ -51,4 +57,5 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = True) -> Appl
         partners=partner_ports(engine, routing=routing),
         routing=routing,
         deliveries=lambda: SqlDeliveryStore(engine),
+        shadow_prices=supply_prices,
     )

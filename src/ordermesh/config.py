@@ -14,6 +14,8 @@ from ordermesh.domain.errors import InvalidInput, Problem
 DEFAULT_DATABASE_URL = "sqlite:///var/ordermesh.db"
 DATABASE_URL_ENV = "ORDERMESH_DATABASE_URL"
 ORDER_SOLVER_TIME_LIMIT_ENV = "ORDERMESH_ORDER_SOLVER_TIME_LIMIT_S"
+OPPORTUNITY_REFRESH_ENV = "ORDERMESH_OPPORTUNITY_REFRESH_S"
+DEFAULT_OPPORTUNITY_REFRESH_S = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +25,9 @@ class Settings:
     # seconds counted as branch-and-bound nodes (``adapters/solver/work.py``), never the
     # clock; 0: none, such orders are routed by local search alone.
     order_solver_time_limit_s: float = DEFAULT_TIME_LIMIT_S
+    # Seconds between the worker's refreshes of the opportunity costs that intake and
+    # re-routes price units with; 0: none are computed or used (myopic routing).
+    opportunity_refresh_s: float = DEFAULT_OPPORTUNITY_REFRESH_S
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -31,6 +36,9 @@ class Settings:
             database_url=environ.get(DATABASE_URL_ENV, DEFAULT_DATABASE_URL),
             order_solver_time_limit_s=_seconds(
                 environ, ORDER_SOLVER_TIME_LIMIT_ENV, DEFAULT_TIME_LIMIT_S
+            ),
+            opportunity_refresh_s=_seconds(
+                environ, OPPORTUNITY_REFRESH_ENV, DEFAULT_OPPORTUNITY_REFRESH_S
             ),
         )
 

@@ -1,7 +1,9 @@
 """``ordermesh worker``: the background process. Each loop it relays outbox events (NATS
 JetStream and webhooks, docs/events.md), processes partner inboxes and writes outbound
-partner documents (docs/partners.md). Run as many as you like: they share the work
-through leases in the database (docs/scale-out.md).
+partner documents (docs/partners.md); every ``ORDERMESH_OPPORTUNITY_REFRESH_S`` seconds it
+refreshes the opportunity costs routing prices units with (docs/routing.md). Run as many
+as you like: they share the work through leases in the database (docs/scale-out.md), and
+a refresh another worker has just made is not made again.
 
 Also here: ``ordermesh webhooks add|list|remove`` and ``ordermesh events dead-letters|replay``.
 """
@@ -27,7 +29,7 @@ from ordermesh.adapters.events.store import SqlDeliveryStore
 from ordermesh.adapters.events.wakeup import Wakeup
 from ordermesh.bootstrap import Application, bootstrap
 from ordermesh.domain.errors import NotFound, OrdermeshError
-from ordermesh.services import events_delivery, partner_files
+from ordermesh.services import events_delivery, opportunity, partner_files
 from ordermesh.services.events_delivery import RetryPolicy
 
 log = logging.getLogger("ordermesh.worker")
@@ -36,6 +38,9 @@ err = Console(stderr=True)
 
 NATS_ENV = "ORDERMESH_NATS_URL"
 T = TypeVar("T")
+# How often a worker asks whether the opportunity costs are due (at most): the newest
+# version may be another worker's, so the interval alone cannot say.
+OPPORTUNITY_CHECK_S = 10.0
 
 
 def worker(
@@ -63,7 +68,8 @@ def worker(
     once: bool = typer.Option(False, "--once", help="Work until idle, then exit."),
     log_level: str = typer.Option("info", help="Logging level."),
 ) -> None:
-    """Relay events to NATS and webhooks, and move partner files, until SIGTERM."""
+    """Relay events to NATS and webhooks, move partner files and refresh the opportunity
+    costs (every $ORDERMESH_OPPORTUNITY_REFRESH_S seconds; 0: never), until SIGTERM."""
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -95,6 +101,7 @@ async def _work(
 ) -> None:
     relay = Relay(application.engine, settings, application.clock)
     wakeup = Wakeup(application.engine)
+    prices = OpportunityRefresh(application)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -108,6 +115,7 @@ async def _work(
     try:
         while not stop.is_set():
             started = time.perf_counter()
+            prices.start_if_due()
             report = await relay_pass(relay)
             files = _partner_files(application) if with_files else 0
             busy = report.progress + files
@@ -123,6 +131,7 @@ async def _work(
             if busy:
                 continue
             if once:
+                await prices.finished()
                 break
             waiting = asyncio.ensure_future(wakeup.wait(poll_interval))
             stopping = asyncio.ensure_future(stop.wait())
@@ -148,6 +157,53 @@ async def relay_pass(relay: Relay) -> PassReport:
     except Exception:
         log.exception("relay pass failed; next loop")
         return PassReport()
+
+
+class OpportunityRefresh:
+    """The periodic refresh of the opportunity costs, in a thread beside the loop (the LP
+    takes seconds on a large network, and events must keep flowing meanwhile)."""
+
+    def __init__(self, application: Application) -> None:
+        self.application = application
+        self.interval = application.settings.opportunity_refresh_s
+        self.running: asyncio.Future[None] | None = None
+        self.next_check = 0.0  # time.monotonic()
+
+    def start_if_due(self) -> None:
+        if self.interval <= 0 or time.monotonic() < self.next_check:
+            return
+        if self.running is not None and not self.running.done():
+            return
+        self.next_check = time.monotonic() + min(self.interval, OPPORTUNITY_CHECK_S)
+        self.running = asyncio.ensure_future(asyncio.to_thread(self._refresh))
+
+    async def finished(self) -> None:
+        if self.running is not None:
+            await self.running
+
+    def _refresh(self) -> None:
+        """Whatever fails is logged; routing keeps the previous version until it is stale,
+        and the next check tries again."""
+        application = self.application
+        try:
+            started = time.perf_counter()
+            version = opportunity.refresh_if_due(
+                application.uow(), application.shadow_prices, application.clock, self.interval
+            )
+        except OrdermeshError as error:  # no network loaded yet, and the like
+            log.debug("opportunity costs skipped: %s", error)
+            return
+        except Exception:
+            log.exception("opportunity costs refresh failed; next check")
+            return
+        if version is not None:
+            log.info(
+                "opportunity costs version %d: %d positions priced from %d orders in %.2fs",
+                version.version,
+                version.priced_positions,
+                version.history_orders,
+                time.perf_counter() - started,
+            )
 
 
 def _partner_files(application: Application) -> int:

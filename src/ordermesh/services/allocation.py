@@ -34,6 +34,7 @@ from ordermesh.domain.order import Order, OrderLine
 from ordermesh.domain.promise import NeverOpen, ship_date
 from ordermesh.domain.routing import Decision, PlannedShipment, RuleSet, route, select_rule_set
 from ordermesh.domain.routing.explain import JsonValue
+from ordermesh.services.opportunity import live_prices
 from ordermesh.services.ports import (
     BackorderEntry,
     FulfillmentRequest,
@@ -289,6 +290,7 @@ def _costs(shipment: PlannedShipment) -> dict[str, JsonValue]:
             "co2e": round(penalties.co2e, 4),
             "capacity": round(penalties.capacity, 4),
             "late": round(penalties.late, 4),
+            "opportunity": round(penalties.opportunity, 4),
             "total": round(penalties.total, 4),
         },
         "co2e_g": round(shipment.co2e_g, 1),
@@ -340,22 +342,30 @@ def allocate(
         raise AssertionError("a session that routes needs its service call's searches")
     # A new order's id is made anew by each run of the unit of work.
     question = (None if order.id in session.new_orders else order.id, order.ship_to)
+    stock = _stock(session, order, lines, line_of)
+    prices, version = live_prices(
+        session.uow, session.searches.routing, session.now, {sku for _, sku in stock}
+    )
     decision = route(
         routing_order,
         network,
-        _stock(session, order, lines, line_of),
+        stock,
         _capacity_used(session),
         _rule_set(network, routing_order),
         placed_at=session.now,
         strategy=session.searches.strategy(question),
+        opportunity_cost=prices,
     )
     placed = _write_shipments(session, order, decision, line_of)
     _write_backorders(session, order, decision, needs, placed, line_of, waiting)
+    explanation = decision.explanation.to_json_dict()
+    # Which opportunity costs priced the units (docs/explanation-schema.md); null: none.
+    explanation["opportunity"] = None if version is None else version.to_json_dict()
     return replace(
         order,
         rule_set_id=decision.rule_set_id,
         rule_set_version=decision.rule_set_version,
-        explanation=decision.explanation.to_json_dict(),
+        explanation=explanation,
         promised_by=order.promised_by or decision.promised_by,
     )
 

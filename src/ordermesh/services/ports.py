@@ -18,6 +18,7 @@ from ordermesh.domain.routing.explain import JsonValue
 from ordermesh.domain.routing.problem import Problem
 from ordermesh.domain.routing.search import SearchOptions, Strategy, default_strategy
 from ordermesh.services.intake_ports import IntakeExceptionRepository
+from ordermesh.services.opportunity_ports import OpportunityRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,9 @@ class Routing:
 
     strategy: Strategy = default_strategy
     slow: Callable[[Problem, SearchOptions], bool] = _never_slow
+    # Price units with the latest stored opportunity costs (``services.opportunity``) when
+    # they were computed at most this many seconds ago; None: never (myopic routing).
+    opportunity_max_age_s: float | None = None
 
 
 DEFAULT_ROUTING = Routing()
@@ -535,6 +539,7 @@ class UnitOfWork(Protocol):
     statistics: OrderStatistics
     replays: ReplayJobRepository
     intake_exceptions: IntakeExceptionRepository
+    opportunity: OpportunityRepository
 
     def __enter__(self) -> Self: ...
 

@@ -330,4 +330,5 @@ replay_jobs = sa.Table(
 
 from ordermesh.adapters.db import delivery_tables as _delivery_tables  # noqa: E402, F401
 from ordermesh.adapters.db import intake_tables as _intake_tables  # noqa: E402, F401
+from ordermesh.adapters.db import opportunity_tables as _opportunity_tables  # noqa: E402, F401
 from ordermesh.adapters.db import partner_tables as _partner_tables  # noqa: E402, F401

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from ordermesh.adapters.db.console_sessions import SqlConsoleSessionRepository
 from ordermesh.adapters.db.intake_repository import SqlIntakeExceptionRepository
+from ordermesh.adapters.db.opportunity_repository import SqlOpportunityRepository
 from ordermesh.adapters.db.order_repository import (
     SqlApiKeyRepository,
     SqlEventOutbox,
@@ -20,6 +21,7 @@ from ordermesh.adapters.db.replay_jobs import SqlReplayJobRepository
 from ordermesh.adapters.db.repositories import SqlInventoryRepository, SqlNetworkRepository
 from ordermesh.domain.errors import ConcurrentUpdate
 from ordermesh.services.intake_ports import IntakeExceptionRepository
+from ordermesh.services.opportunity_ports import OpportunityRepository
 from ordermesh.services.ports import (
     ApiKeyRepository,
     ConsoleSessionRepository,
@@ -61,6 +63,7 @@ class SqlUnitOfWork:
     statistics: OrderStatistics
     replays: ReplayJobRepository
     intake_exceptions: IntakeExceptionRepository
+    opportunity: OpportunityRepository
 
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
@@ -108,6 +111,7 @@ def bind_repositories(uow: UnitOfWork, connection: sa.Connection) -> None:
     uow.statistics = SqlOrderStatistics(connection)
     uow.replays = SqlReplayJobRepository(connection)
     uow.intake_exceptions = SqlIntakeExceptionRepository(connection)
+    uow.opportunity = SqlOpportunityRepository(connection)
 
 
 def close_transaction(connection: sa.Connection, error: BaseException | None) -> None:

@@ -29,6 +29,7 @@ from ordermesh.adapters.db.partner_tables import (
 from ordermesh.adapters.db.unit_of_work import bind_repositories, close_transaction, lost_a_race
 from ordermesh.domain.errors import ConcurrentUpdate
 from ordermesh.services.intake_ports import IntakeExceptionRepository
+from ordermesh.services.opportunity_ports import OpportunityRepository
 from ordermesh.services.partner_ports import (
     AckStatus,
     AlreadyApplied,
@@ -66,6 +67,7 @@ class SavepointUnitOfWork:
     statistics: OrderStatistics
     replays: ReplayJobRepository
     intake_exceptions: IntakeExceptionRepository
+    opportunity: OpportunityRepository
 
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection
