@@ -17,7 +17,9 @@ from ordermesh.adapters.db.unit_of_work import SqlUnitOfWork
 from ordermesh.adapters.events.store import SqlDeliveryStore
 from ordermesh.adapters.partners import partner_ports
 from ordermesh.adapters.solver import highs_routing
+from ordermesh.adapters.solver.transfers import solve_positioning
 from ordermesh.config import Settings
+from ordermesh.domain.positioning import PositioningSolver
 from ordermesh.services.events_delivery import DeliveryStore
 from ordermesh.services.partner_ports import PartnerPorts
 from ordermesh.services.ports import Clock, Routing, UnitOfWork
@@ -32,6 +34,7 @@ class Application:
     partners: PartnerPorts  # file transport to csv and x12 partners
     routing: Routing  # how every service that routes searches an order's plan
     deliveries: Callable[[], DeliveryStore]  # webhook subscribers, deliveries, dead letters
+    positioning: PositioningSolver  # the LP behind transfer advice
 
     def close(self) -> None:
         self.engine.dispose()
@@ -51,4 +54,5 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = True) -> Appl
         partners=partner_ports(engine, routing=routing),
         routing=routing,
         deliveries=lambda: SqlDeliveryStore(engine),
+        positioning=solve_positioning,
     )
