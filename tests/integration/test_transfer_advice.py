@@ -72,7 +72,8 @@ def test_the_chicago_demand_served_from_reno_is_advised_to_move_to_columbus(
     assert advice.orders == ORDERS and advice.history_days == 28
     assert advice.horizon_days == 14.0
     [transfer] = advice.transfers
-    assert (transfer.sku, transfer.from_node, transfer.to_node) == ("MUG-BLUE", "DC-RENO", "DC-OHIO")
+    assert (transfer.sku, transfer.from_node) == ("MUG-BLUE", "DC-RENO")
+    assert transfer.to_node == "DC-OHIO"
     assert transfer.units == 20
     assert transfer.transfer_cost == pytest.approx(20 * 2.75, abs=0.2)
     assert transfer.expected_saving == pytest.approx(

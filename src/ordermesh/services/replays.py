@@ -60,9 +60,7 @@ def load_replay_input(uow: UnitOfWork, since: datetime, until: datetime | None) 
                 if request.status.holds_stock:
                     held[key] += line.wanted - line.shipped_quantity
         stock = stock_for_replay(uow.inventory.positions(), held, shipped)
-    orders = tuple(
-        as_placed(state) for state in sorted(states, key=lambda s: (s.placed_at, s.id))
-    )
+    orders = tuple(as_placed(state) for state in sorted(states, key=lambda s: (s.placed_at, s.id)))
     return ReplayInput(network, orders, stock)
 
 
