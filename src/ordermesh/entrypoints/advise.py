@@ -51,8 +51,10 @@ def transfers(
         title=f"Transfers that would pay over {advice.horizon_days:g} days "
         f"(from {advice.orders} orders in the last {advice.history_days} days)"
     )
-    for column in ("move", "sku", "from", "to", "saving", "transfer cost", "why"):
-        table.add_column(column, justify="right" if column in ("move", "saving") else "left")
+    money = f"({advice.currency})"
+    for column in ("move", "sku", "from", "to", f"saving {money}", f"transfer cost {money}"):
+        table.add_column(column, justify="left" if column in ("sku", "from", "to") else "right")
+    table.add_column("why")
     for t in advice.transfers:
         table.add_row(
             str(t.units),
