@@ -15,6 +15,8 @@ from tests.unit.domain.routing.builders import (
     RENO,
     RENO_DC,
     network,
+    node,
+    sku,
     stock,
 )
 
@@ -92,3 +94,14 @@ def test_a_surplus_never_leaves_a_node_that_has_none_to_spare() -> None:
     """Reno's 30 mugs are all wanted in Nevada; New York's demand goes unserved rather than
     be served by stock Nevada needs more cheaply."""
     assert advise(stock(RENO={"MUG": 30}), forecast(MUG={"zip2:10": 40, "zip2:89": 30})) == []
+
+
+def test_hazmat_stock_is_never_advised_to_a_node_that_may_not_hold_it() -> None:
+    spray = sku("SPRAY", hazmat=True)
+    licensed = network([node("RENO", RENO, hazmat_capable=True), NEWARK_DC], [spray])
+    expected = forecast(SPRAY={"zip2:10": 40})
+    held = stock(RENO={"SPRAY": 100})
+    assert propose_transfers(licensed, held, expected, HORIZON, solve_positioning) == []
+    anywhere = network([node("RENO", RENO), node("NEWARK", NEWARK)], [sku("SPRAY")])
+    [transfer] = propose_transfers(anywhere, held, expected, HORIZON, solve_positioning)
+    assert transfer.to_node == "NEWARK"
