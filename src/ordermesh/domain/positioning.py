@@ -6,7 +6,8 @@ serves the forecast demand of the horizon from today's stock, where each region 
 served from any node at the delivered cost routing uses (``cheapest_qualifying`` shipping
 for one unit plus the node's handling) and each node may first send units to another at
 the transfer cost of ``TransferCosts``. The LP ships only what its own stock does not
-need: a node's surplus is what is left after serving the demand the LP gives it.
+need: a node's surplus is what is left after serving the demand the LP gives it. A
+drop-ship node delivers but never sends or receives a transfer: its stock is the vendor's.
 
 Each transfer the LP makes is then priced on its own, against today's stock: the expected
 saving is the LP's cost without it, less the LP's cost with its units moved, less what the
@@ -26,7 +27,7 @@ from dataclasses import dataclass, replace
 from ordermesh.domain.cost import billable_weight_lb, cheapest_qualifying, handling_cost, zone_for
 from ordermesh.domain.distance import great_circle_miles
 from ordermesh.domain.forecast import Forecast
-from ordermesh.domain.model import Capability, Node
+from ordermesh.domain.model import Capability, Node, NodeType
 from ordermesh.domain.network import Network
 from ordermesh.domain.routing.opportunity import TransportationProblem
 
@@ -97,15 +98,31 @@ def propose_transfers(
 ) -> list[Transfer]:
     """Transfers that would lower the expected delivered cost of the next ``horizon_days``
     by more than they cost, best first (ties by SKU, then nodes)."""
-    expected = forecast.expected(horizon_days)
+    demand_of: dict[str, dict[str, float]] = {}
+    for (region, sku), units in forecast.expected(horizon_days).items():
+        demand_of.setdefault(sku, {})[region] = units
+    lanes: dict[tuple[int, bool, tuple[str, ...]], _Lanes] = {}
     transfers: list[Transfer] = []
-    for sku_id in sorted({sku for _, sku in expected}):
-        demand = {region: units for (region, sku), units in expected.items() if sku == sku_id}
-        problem = positioning_problem(network, stock, forecast, sku_id, demand, costs)
+    for sku_id in sorted(demand_of):
+        problem = positioning_problem(
+            network, stock, forecast, sku_id, demand_of[sku_id], costs, lanes
+        )
         if problem is not None:
             transfers.extend(_priced_transfers(problem, solve, horizon_days))
     transfers.sort(key=lambda t: (-t.expected_saving, t.sku, t.from_node, t.to_node))
     return transfers
+
+
+@dataclass(frozen=True, slots=True)
+class _Lanes:
+    """What a SKU's problem needs that depends only on its billable weight, whether it is
+    hazmat and which regions expect it, so SKUs alike share it: the nodes that may hold
+    it, the delivered cost of one unit per (node index, region index), and the transfers
+    that could pay (node index from, node index to, cost per unit)."""
+
+    nodes: tuple[Node, ...]
+    delivered: Mapping[tuple[int, int], float]
+    offers: tuple[tuple[int, int, float], ...]
 
 
 def positioning_problem(
@@ -115,39 +132,71 @@ def positioning_problem(
     sku_id: str,
     demand: Mapping[str, float],
     costs: TransferCosts,
+    lanes: dict[tuple[int, bool, tuple[str, ...]], _Lanes] | None = None,
 ) -> PositioningProblem | None:
     """The SKU's LP, or None when no transfer could pay: no arc from a stocked node to
     another whose delivered cost to some region with demand is lower by more than the
-    transfer costs."""
+    transfer costs. ``lanes`` memoises what SKUs of the same weight share."""
     sku = network.skus.get(sku_id)
     if sku is None:
         return None
-    nodes = [
+    regions = tuple(sorted(region for region in demand if region in forecast.regions))
+    key = (billable_weight_lb([(sku, 1)]), sku.hazmat, regions)
+    memo = lanes if lanes is not None else {}
+    if key not in memo:
+        memo[key] = _lanes_of(network, forecast, *key, costs)
+    lane = memo[key]
+    offers = [offer for offer in lane.offers if stock.get((lane.nodes[offer[0]].id, sku_id), 0) > 0]
+    if not offers:
+        return None
+    arcs = sorted(lane.delivered)
+    transport = TransportationProblem(
+        sources=tuple((node.id, sku_id) for node in lane.nodes),
+        supply=tuple(float(max(0, stock.get((node.id, sku_id), 0))) for node in lane.nodes),
+        sinks=tuple((region_id, sku_id) for region_id in regions),
+        demand=tuple(demand[region_id] for region_id in regions),
+        arc_source=tuple(n for n, _ in arcs),
+        arc_sink=tuple(r for _, r in arcs),
+        arc_cost=tuple(lane.delivered[arc] for arc in arcs),
+    )
+    return PositioningProblem(
+        transport,
+        tuple(a for a, _, _ in offers),
+        tuple(b for _, b, _ in offers),
+        tuple(cost for _, _, cost in offers),
+    )
+
+
+def _lanes_of(
+    network: Network,
+    forecast: Forecast,
+    billable: int,
+    hazmat: bool,
+    regions: tuple[str, ...],
+    costs: TransferCosts,
+) -> _Lanes:
+    nodes = tuple(
         network.nodes[node_id]
         for node_id in sorted(network.nodes)
-        if _may_hold(network.nodes[node_id], sku.hazmat)
-    ]
-    billable = billable_weight_lb([(sku, 1)])
+        if _may_hold(network.nodes[node_id], hazmat)
+    )
     services = sorted(network.services.values(), key=lambda s: s.id)
-    regions = sorted(region for region in demand if region in forecast.regions)
-    # Per (node index, region index): the delivered cost of one unit, None if unpriced.
+    shipping: dict[int, float | None] = {}
     delivered: dict[tuple[int, int], float] = {}
     for n, node in enumerate(nodes):
         for r, region_id in enumerate(regions):
             miles = great_circle_miles(node.location, forecast.regions[region_id].location)
-            priced = cheapest_qualifying(
-                services, zone_for(miles, network.zones), billable, 0.0, None
-            )
-            if priced is not None:
-                delivered[(n, r)] = priced.shipping + handling_cost(node.handling, 1)
-    transfer_from: list[int] = []
-    transfer_to: list[int] = []
-    transfer_cost: list[float] = []
+            zone = zone_for(miles, network.zones)
+            if zone not in shipping:
+                priced = cheapest_qualifying(services, zone, billable, 0.0, None)
+                shipping[zone] = None if priced is None else priced.shipping
+            parcel = shipping[zone]
+            if parcel is not None:
+                delivered[(n, r)] = parcel + handling_cost(node.handling, 1)
+    offers: list[tuple[int, int, float]] = []
     for a, origin in enumerate(nodes):
-        if stock.get((origin.id, sku_id), 0) <= 0:
-            continue
         for b, destination in enumerate(nodes):
-            if a == b:
+            if a == b or NodeType.DROPSHIP in (origin.type, destination.type):
                 continue
             per_unit = costs.per_unit(great_circle_miles(origin.location, destination.location))
             if any(
@@ -156,24 +205,8 @@ def positioning_problem(
                 and delivered[(a, r)] - delivered[(b, r)] > per_unit
                 for r in range(len(regions))
             ):
-                transfer_from.append(a)
-                transfer_to.append(b)
-                transfer_cost.append(per_unit)
-    if not transfer_from:
-        return None
-    arcs = sorted(delivered)
-    transport = TransportationProblem(
-        sources=tuple((node.id, sku_id) for node in nodes),
-        supply=tuple(float(max(0, stock.get((node.id, sku_id), 0))) for node in nodes),
-        sinks=tuple((region_id, sku_id) for region_id in regions),
-        demand=tuple(demand[region_id] for region_id in regions),
-        arc_source=tuple(n for n, _ in arcs),
-        arc_sink=tuple(r for _, r in arcs),
-        arc_cost=tuple(delivered[arc] for arc in arcs),
-    )
-    return PositioningProblem(
-        transport, tuple(transfer_from), tuple(transfer_to), tuple(transfer_cost)
-    )
+                offers.append((a, b, per_unit))
+    return _Lanes(nodes, delivered, tuple(offers))
 
 
 def _may_hold(node: Node, hazmat: bool) -> bool:

@@ -23,6 +23,7 @@ from tests.unit.domain.routing.builders import (
 from ordermesh.adapters.solver.transfers import solve_positioning
 from ordermesh.domain.distance import great_circle_miles
 from ordermesh.domain.forecast import Forecast, Region
+from ordermesh.domain.model import NodeType
 from ordermesh.domain.positioning import Transfer, TransferCosts, propose_transfers
 
 HORIZON = 14.0
@@ -105,3 +106,12 @@ def test_hazmat_stock_is_never_advised_to_a_node_that_may_not_hold_it() -> None:
     anywhere = network([node("RENO", RENO), node("NEWARK", NEWARK)], [sku("SPRAY")])
     [transfer] = propose_transfers(anywhere, held, expected, HORIZON, solve_positioning)
     assert transfer.to_node == "NEWARK"
+
+
+def test_a_drop_ship_vendor_s_stock_is_never_advised_to_move() -> None:
+    vendor = network([node("RENO", RENO, NodeType.DROPSHIP), NEWARK_DC], [MUG])
+    expected = forecast(MUG={"zip2:10": 40})
+    assert (
+        propose_transfers(vendor, stock(RENO={"MUG": 100}), expected, HORIZON, solve_positioning)
+        == []
+    )
