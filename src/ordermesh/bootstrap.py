@@ -17,7 +17,9 @@ from ordermesh.adapters.db.unit_of_work import SqlUnitOfWork
 from ordermesh.adapters.events.store import SqlDeliveryStore
 from ordermesh.adapters.partners import partner_ports
 from ordermesh.adapters.solver import highs_routing, supply_prices
+from ordermesh.adapters.solver.transfers import solve_positioning
 from ordermesh.config import Settings
+from ordermesh.domain.positioning import PositioningSolver
 from ordermesh.domain.routing.opportunity import DualSolver
 from ordermesh.services.events_delivery import DeliveryStore
 from ordermesh.services.opportunity import max_age_s
@@ -35,6 +37,7 @@ class Application:
     routing: Routing  # how every service that routes searches an order's plan
     deliveries: Callable[[], DeliveryStore]  # webhook subscribers, deliveries, dead letters
     shadow_prices: DualSolver  # the opportunity-cost LP (services.opportunity)
+    positioning: PositioningSolver  # the LP behind transfer advice
 
     def close(self) -> None:
         self.engine.dispose()
@@ -58,4 +61,5 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = True) -> Appl
         routing=routing,
         deliveries=lambda: SqlDeliveryStore(engine),
         shadow_prices=supply_prices,
+        positioning=solve_positioning,
     )

@@ -170,6 +170,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/v1/overview"): Case(frozenset({ADMIN, WEB, OTHER_CHANNEL})),
     ("POST", "/v1/replays"): Case(frozenset({ADMIN}), body={"draft": {"rule_sets": []}, "days": 1}),
     ("GET", "/v1/replays/{replay_id}"): Case(frozenset({ADMIN}), "/v1/replays/rpl_none"),
+    ("GET", "/v1/advice/transfers"): Case(frozenset({ADMIN}), params={"days": 7, "top": 3}),
     # No API key: Shopify signs the body instead (404 here: "web" is no Shopify channel).
     ("POST", "/v1/channels/{channel_id}/shopify/orders"): Case(
         PUBLIC, "/v1/channels/web/shopify/orders", body={}

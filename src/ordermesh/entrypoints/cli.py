@@ -23,6 +23,7 @@ from ordermesh.domain.errors import Conflict, InvalidInput, NotFound, OrdermeshE
 from ordermesh.domain.inventory import AdjustmentReason
 from ordermesh.domain.model import Capability
 from ordermesh.domain.network import Network
+from ordermesh.entrypoints.advise import advise_app
 from ordermesh.entrypoints.api.api_keys import (
     check_role,
     issue_key,
@@ -56,6 +57,7 @@ app.add_typer(events_app, name="events")
 orders_app = typer.Typer(help="Orders: erase the personal data of closed ones.")
 app.add_typer(orders_app, name="orders")
 app.add_typer(partners_app, name="partners")
+app.add_typer(advise_app, name="advise")
 
 out = Console()
 err = Console(stderr=True)

@@ -20,13 +20,13 @@ from typing import Any
 from ordermesh.domain.errors import InvalidInput, NetworkNotLoaded, Problem, UnknownReplay
 from ordermesh.domain.inventory import stock_for_replay
 from ordermesh.domain.network import Network
-from ordermesh.domain.order import Order, OrderLine
+from ordermesh.domain.order import Order
 from ordermesh.domain.routing import RuleSet, rule_sets_from_list
 from ordermesh.domain.routing.explain import JsonValue
-from ordermesh.services.ports import Clock, OrderFilter, OrderState, ReplayJob, UnitOfWork
+from ordermesh.services.order_history import as_placed, stored_orders
+from ordermesh.services.ports import Clock, OrderFilter, ReplayJob, UnitOfWork
 from ordermesh.services.simulation import Routed, kpis, ordermesh_policy, simulate
 
-PAGE = 1000
 MAX_CHANGED = 200  # orders whose routing changed, listed with both plans
 
 Progress = Callable[[int, int], None]  # (orders replayed, orders to replay over both runs)
@@ -50,15 +50,7 @@ def load_replay_input(uow: UnitOfWork, since: datetime, until: datetime | None) 
         if current is None:
             raise NetworkNotLoaded()
         network = current.network
-        states: list[OrderState] = []
-        after: tuple[datetime, str] | None = None
-        where = OrderFilter(created_from=since, created_to=until)
-        while True:
-            page = uow.orders.page(where, after, PAGE)
-            states.extend(page)
-            if len(page) < PAGE:
-                break
-            after = (page[-1].created_at, page[-1].id)
+        states = stored_orders(uow, OrderFilter(created_from=since, created_to=until))
         held: Counter[tuple[str, str]] = Counter()
         shipped: Counter[tuple[str, str]] = Counter()
         for request in uow.orders.requests_of([state.id for state in states]):
@@ -68,9 +60,7 @@ def load_replay_input(uow: UnitOfWork, since: datetime, until: datetime | None) 
                 if request.status.holds_stock:
                     held[key] += line.wanted - line.shipped_quantity
         stock = stock_for_replay(uow.inventory.positions(), held, shipped)
-    orders = tuple(
-        _routing_order(state) for state in sorted(states, key=lambda s: (s.placed_at, s.id))
-    )
+    orders = tuple(as_placed(state) for state in sorted(states, key=lambda s: (s.placed_at, s.id)))
     return ReplayInput(network, orders, stock)
 
 
@@ -85,24 +75,6 @@ def published_document(document: Mapping[str, Any], draft: object) -> dict[str, 
     """The network document with its rule sets replaced by the draft's."""
     items = draft.get("rule_sets") if isinstance(draft, Mapping) else draft
     return {**document, "rule_sets": items}
-
-
-def _routing_order(state: OrderState) -> Order:
-    """The order as it was placed: every line at the quantity ordered."""
-    return Order(
-        id=state.id,
-        channel=state.channel,
-        customer_tier=state.customer_tier,
-        ship_to=state.ship_to,
-        service_level=state.service_level,
-        lines=tuple(
-            OrderLine(line.line_id, line.item, line.quantity, line.unit_price)
-            for line in state.lines
-        ),
-        tags=frozenset(state.tags),
-        placed_at=state.placed_at,
-        promised_by=state.promised_by,
-    )
 
 
 def compare(

@@ -24,6 +24,7 @@ from ordermesh.entrypoints.api.body_limit import DEFAULT_MAX_BODY_BYTES, BodySiz
 from ordermesh.entrypoints.api.dtos import ErrorResponse
 from ordermesh.entrypoints.api.metrics import Metrics
 from ordermesh.entrypoints.api.routes import (
+    advice,
     availability,
     events,
     fulfillment,
@@ -93,6 +94,7 @@ def create_app(
         keys,
         overview,
         replays,
+        advice,
     ):
         app.include_router(module.router)
     for module in (webhooks, shopify, intake_exceptions):
