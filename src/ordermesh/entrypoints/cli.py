@@ -2,6 +2,11 @@
 
 Errors from the one tree in ``ordermesh.domain.errors`` become exit codes here, once:
 3 invalid input, 4 not found, 5 conflict, 1 any other ordermesh error (see docs/errors.md).
+
+Each command imports what it uses inside its function: importing this module (all that
+``ordermesh --help`` does) must not pull in the database, the solver, the web framework or
+the file formats, so every command starts in a fraction of a second
+(tests/unit/test_cli_imports.py keeps it so).
 """
 
 from __future__ import annotations
@@ -9,27 +14,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from ordermesh.adapters.formats.inventory_csv import parse_inventory_csv
-from ordermesh.adapters.formats.network_document import checksum, load_network_file
-from ordermesh.bootstrap import Application, bootstrap
-from ordermesh.domain.availability import Availability
 from ordermesh.domain.errors import Conflict, InvalidInput, NotFound, OrdermeshError
 from ordermesh.domain.inventory import AdjustmentReason
-from ordermesh.domain.model import Capability
-from ordermesh.domain.network import Network
-from ordermesh.entrypoints.api.api_keys import check_role, create_key_if_none
-from ordermesh.entrypoints.progress import progress_bar
 from ordermesh.entrypoints.serve import serve
 from ordermesh.entrypoints.simulate import simulate
 from ordermesh.entrypoints.worker import events_app, webhooks_app, worker
-from ordermesh.services import inventory as inventory_service
-from ordermesh.services import network as network_service
+
+if TYPE_CHECKING:
+    from ordermesh.bootstrap import Application
+    from ordermesh.domain.availability import Availability
+    from ordermesh.domain.network import Network
 
 app = typer.Typer(help="ordermesh: distributed order management.", no_args_is_help=True)
 network_app = typer.Typer(help="Validate, load and show the network document.")
@@ -70,6 +69,8 @@ def _error_json(error: OrdermeshError) -> dict[str, Any]:
 
 @contextmanager
 def _application() -> Iterator[Application]:
+    from ordermesh.bootstrap import bootstrap
+
     application = bootstrap()
     try:
         yield application
@@ -110,6 +111,8 @@ def init() -> None:
 @network_app.command("validate")
 def network_validate(file: Path, as_json: bool = JsonOption) -> None:
     """Check a network document and list every problem with its path."""
+    from ordermesh.adapters.formats.network_document import load_network_file
+
     _, network = _run(as_json, lambda: load_network_file(_read(file), str(file)))
     if as_json:
         out.print_json(data={"valid": True, **_network_counts(network)})
@@ -121,6 +124,9 @@ def network_validate(file: Path, as_json: bool = JsonOption) -> None:
 @network_app.command("load")
 def network_load(file: Path, as_json: bool = JsonOption) -> None:
     """Validate a network document and store it as the next version."""
+    from ordermesh.adapters.formats.network_document import checksum, load_network_file
+    from ordermesh.services import network as network_service
+
     document, _ = _run(as_json, lambda: load_network_file(_read(file), str(file)))
     with _application() as application:
         version, created = network_service.load_network(
@@ -139,6 +145,8 @@ def network_load(file: Path, as_json: bool = JsonOption) -> None:
 @network_app.command("show")
 def network_show(as_json: bool = JsonOption) -> None:
     """Summarise the current network."""
+    from ordermesh.services import network as network_service
+
     with _application() as application:
         current = _run(as_json, lambda: network_service.current_network(application.uow()))
     if as_json:
@@ -190,6 +198,11 @@ def inventory_load(
     as_json: bool = JsonOption,
 ) -> None:
     """Apply a CSV of node,sku,on_hand[,safety_stock] as a snapshot per node in the file."""
+    from ordermesh.adapters.formats.inventory_csv import parse_inventory_csv
+    from ordermesh.entrypoints.progress import progress_bar
+    from ordermesh.services import inventory as inventory_service
+    from ordermesh.services import network as network_service
+
     with _application() as application:
         network = _run(as_json, lambda: network_service.current_network(application.uow())).network
         snapshots = _run(as_json, lambda: parse_inventory_csv(_read(file), network, str(file)))
@@ -228,6 +241,8 @@ def inventory_load(
         f"{len(discrepancies)} discrepancies against what was held"
     )
     if discrepancies:
+        from rich.table import Table
+
         table = Table("node", "sku", "held", "counted", "delta", title="Discrepancies")
         for c in discrepancies[:20]:
             table.add_row(
@@ -252,6 +267,8 @@ def inventory_adjust(
     as_json: bool = JsonOption,
 ) -> None:
     """Add DELTA (negative to remove) to on_hand of SKU at NODE."""
+    from ordermesh.services import inventory as inventory_service
+
     with _application() as application:
         change = _run(
             as_json,
@@ -280,6 +297,8 @@ def keys_create(
     as_json: bool = JsonOption,
 ) -> None:
     """Issue a new API key and print it: it is shown this once, only its hash is kept."""
+    from ordermesh.entrypoints.api.api_keys import check_role, create_key_if_none
+
     try:
         check_role(role)
     except ValueError as error:
@@ -302,6 +321,9 @@ def availability(
     as_json: bool = JsonOption,
 ) -> None:
     """Available to sell of a SKU or bundle, per node and over the network."""
+    from ordermesh.services import inventory as inventory_service
+    from ordermesh.services import network as network_service
+
     with _application() as application:
         result = _run(
             as_json,
@@ -319,7 +341,14 @@ def demo(
     items: int = typer.Option(8, help="How many SKUs to show availability for."),
 ) -> None:
     """Load the demo network and inventory (once) and show what is available to sell."""
+    from rich.table import Table
+
+    from ordermesh.adapters.formats.inventory_csv import parse_inventory_csv
+    from ordermesh.adapters.formats.network_document import checksum, load_network_file
     from ordermesh.demo import demo_inventory_path, demo_network_path
+    from ordermesh.entrypoints.progress import progress_bar
+    from ordermesh.services import inventory as inventory_service
+    from ordermesh.services import network as network_service
 
     with _application() as application:
         document, network = _run(
@@ -387,6 +416,10 @@ def _network_counts(network: Network) -> dict[str, Any]:
 
 
 def _print_network(network: Network) -> None:
+    from rich.table import Table
+
+    from ordermesh.domain.model import Capability
+
     counts = _network_counts(network)
     table = Table("type", "nodes", "enabled", "ship", "pickup", title=f"Network {network.name!r}")
     for node_type in sorted(counts["nodes_by_type"]):
@@ -416,6 +449,8 @@ def _availability_json(result: Availability, channel: str | None) -> dict[str, A
 
 
 def _print_availability(result: Availability, network: Network, channel: str | None) -> None:
+    from rich.table import Table
+
     title = f"{result.item}: {result.network} available to sell" + (
         f" on channel {channel}" if channel else ""
     )

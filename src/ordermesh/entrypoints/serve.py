@@ -15,8 +15,6 @@ import tempfile
 import typer
 from rich.console import Console
 
-from ordermesh.bootstrap import bootstrap
-
 # prometheus-client reads this when it is imported, i.e. in each worker (api/metrics.py).
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 FACTORY = "ordermesh.entrypoints.api.app:app_from_environment"
@@ -31,6 +29,8 @@ def serve(
     log_level: str = typer.Option("info", help="uvicorn log level."),
 ) -> None:
     """Run the REST API (OpenAPI docs at /docs)."""
+    from ordermesh.bootstrap import bootstrap  # here: `ordermesh --help` imports this module
+
     application = bootstrap()  # migrates, once, before the workers race for it
     url = application.settings.database_url
     application.close()
