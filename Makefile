@@ -39,8 +39,8 @@ run: native
 	exec $(BIN)/ordermesh serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests $(wildcard bench)
-	$(BIN)/ruff format --check src tests $(wildcard bench)
+	$(BIN)/ruff check src tests $(wildcard bench) hatch_build.py
+	$(BIN)/ruff format --check src tests $(wildcard bench) hatch_build.py
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)

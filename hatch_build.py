@@ -27,7 +27,9 @@ PURE_ENV = "ORDERMESH_PURE"
 
 def _native(root: Path) -> ModuleType:
     """src/ordermesh/native.py, loaded by path: importing the package is not needed."""
-    spec = importlib.util.spec_from_file_location("_ordermesh_native", root / "src/ordermesh/native.py")
+    spec = importlib.util.spec_from_file_location(
+        "_ordermesh_native", root / "src/ordermesh/native.py"
+    )
     if spec is None or spec.loader is None:
         raise RuntimeError("src/ordermesh/native.py is missing")
     module = importlib.util.module_from_spec(spec)
