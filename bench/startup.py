@@ -16,10 +16,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.bare_loop import REFERENCE_SECONDS, loop_seconds, scaled, timed
+from bench.bare_loop import REFERENCE_SECONDS, Seconds, children_cpu, loop_times, scaled, timed
 
 CLI = [sys.executable, "-m", "ordermesh.entrypoints.cli"]
 TARGETS = {"ordermesh --help": 0.3, "ordermesh availability MUG-BLUE": 0.6}
+
+
+def measured(command: list[str], env: dict[str, str]) -> Seconds:
+    cpu = children_cpu()
+    wall = timed(command, env)
+    return Seconds(wall, children_cpu() - cpu)
 
 
 def main(argv: list[str]) -> int:
@@ -34,27 +40,34 @@ def main(argv: list[str]) -> int:
             "ordermesh --help": [*CLI, "--help"],
             "ordermesh availability MUG-BLUE": [*CLI, "availability", "MUG-BLUE"],
         }
-        loops = [loop_seconds()]
-        medians: dict[str, float] = {}
+        loops = [loop_times()]
+        medians: dict[str, Seconds] = {}
         for label, command in commands.items():
-            medians[label] = statistics.median(timed(command, env) for _ in range(args.repeat))
-            loops.append(loop_seconds())
-    loop = statistics.median(loops)
+            runs = [measured(command, env) for _ in range(args.repeat)]
+            medians[label] = Seconds(
+                statistics.median(r.wall for r in runs), statistics.median(r.cpu for r in runs)
+            )
+            loops.append(loop_times())
+    loop = Seconds(
+        statistics.median(t.wall for t in loops), statistics.median(t.cpu for t in loops)
+    )
     rows = [
         f"`python -m bench startup {' '.join(argv)}`".replace(" `", "`"),
         "",
-        f"bare loop {loop:.2f} s (median of {len(loops)}, taken between the commands)",
+        f"bare loop {loop.wall:.2f} s wall, {loop.cpu:.2f} s CPU (median of {len(loops)}, "
+        "taken between the commands)",
         "",
-        "| command | median s | / python -c pass | / bare loop | "
-        f"s at a {REFERENCE_SECONDS} s loop | target |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| command | median wall s | median CPU s | CPU / python -c pass | CPU / bare loop CPU | "
+        f"CPU s at a {REFERENCE_SECONDS} s loop | target |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
+    base = medians["python -c pass"]
     for label, seconds in medians.items():
         target = TARGETS.get(label)
         rows.append(
-            f"| `{label}` | {seconds:.3f} | {seconds / medians['python -c pass']:.1f}x | "
-            f"{seconds / loop:.2f} | {scaled(seconds, loop):.2f} | "
-            f"{'-' if target is None else f'{target} s'} |"
+            f"| `{label}` | {seconds.wall:.3f} | {seconds.cpu:.3f} | "
+            f"{seconds.cpu / base.cpu:.1f}x | {seconds.cpu / loop.cpu:.3f} | "
+            f"{scaled(seconds.cpu, loop.cpu):.2f} | {'-' if target is None else f'{target} s'} |"
         )
     print("\n".join(rows))
     return 0

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 import zipcodes
 
+from ordermesh.adapters import geocoding
 from ordermesh.adapters.geocoding import UnknownPostalCode, geocode, zip5
 from ordermesh.domain.model import Location
 
@@ -90,3 +91,20 @@ def test_an_unknown_code_and_a_foreign_country_are_refused_with_their_reason() -
         geocode("60610", "CA")
     assert zip5("60610-1234") == "60610"
     assert zip5("6061x") is None
+
+
+@pytest.mark.parametrize("full_after", [0, 1_000])
+def test_the_prefix_buckets_and_the_whole_index_give_the_same_answers(
+    monkeypatch: pytest.MonkeyPatch, full_after: int
+) -> None:
+    # 0: every code from the index of all records; 1,000: every code from its prefix's scan.
+    monkeypatch.setattr(geocoding, "_FULL_AFTER", full_after)
+    monkeypatch.setattr(geocoding, "_buckets", {})
+    monkeypatch.setattr(geocoding, "_everywhere", None)
+    geocode.cache_clear()
+    try:
+        for code in [*sample_codes(100), "00000", "99999"]:
+            assert answer(geocode, code) == answer(matching_geocode, code), code
+        assert (geocoding._everywhere is None) == (full_after > 0)
+    finally:
+        geocode.cache_clear()

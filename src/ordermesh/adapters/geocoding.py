@@ -1,12 +1,13 @@
 """Offline geocoding of US postal codes from the `zipcodes` package's data (no network calls).
 
-`zipcodes.matching` scans all 42,000 records on every call (about a millisecond), which an
-order stream of 100,000 rows pays 100,000 times. Here the records are read once per process
-into a dict by ZIP code, one bucket per three-digit prefix, each filled on its first use:
-a process that places a few dozen nodes (the CLI) reads a few dozen buckets, a replay or the
-order API at most the thousand or so prefixes there are, and every later code is a dict
-lookup. The answers are those of `zipcodes.matching` (its first record for the code), and
-so is what it accepts: surrounding whitespace, ZIP+4 and anything after the first five
+`zipcodes.matching` scans all 42,000 records on every call (half a millisecond to a
+millisecond), which an order stream of 100,000 rows pays 100,000 times. Here the records are
+read into a dict by ZIP code once per process: first one bucket per three-digit prefix, each
+filled on its first use by one scan (a process that places a few dozen nodes, the CLI, reads
+a few dozen), and once codes of ``_FULL_AFTER`` prefixes have been asked for (a replay, the
+order API), all 42,000 records at once (a fifth of a second), after which every code is a
+dict lookup. The answers are those of `zipcodes.matching` (its first record for the code),
+and so is what it accepts: surrounding whitespace, ZIP+4 and anything after the first five
 digits are ignored.
 """
 
@@ -29,10 +30,12 @@ _WHITESPACE = (
 )
 _DIGITS = frozenset("0123456789")
 _PREFIX = 3
+_FULL_AFTER = 64  # prefixes scanned one by one before all records are read at once
 
-# Centroid and state per ZIP code, by the code's first three digits.
+# Centroid and state per ZIP code: by the code's first three digits, then all of them.
 _Centroid = tuple[float, float, str]
 _buckets: dict[str, dict[str, _Centroid]] = {}
+_everywhere: dict[str, _Centroid] | None = None  # set whole, never seen half filled
 
 
 class UnknownPostalCode(LookupError):
@@ -48,18 +51,29 @@ def zip5(postal_code: str) -> str | None:
     return code
 
 
-def _bucket(prefix: str) -> dict[str, _Centroid]:
+def _index(records: list[dict[str, Any]]) -> dict[str, _Centroid]:
+    index: dict[str, _Centroid] = {}
+    for record in records:
+        # A code listed twice keeps its first record, as `zipcodes.matching(...)[0]` does.
+        index.setdefault(
+            record["zip_code"], (float(record["lat"]), float(record["long"]), record["state"])
+        )
+    return index
+
+
+def _centroid(code: str) -> _Centroid | None:
+    global _everywhere
+    if _everywhere is not None:
+        return _everywhere.get(code)
+    prefix = code[:_PREFIX]
     bucket = _buckets.get(prefix)
     if bucket is None:
-        bucket = {}
-        records: list[dict[str, Any]] = zipcodes.similar_to(prefix)  # type: ignore[no-untyped-call]
-        for record in records:
-            # A code listed twice keeps its first record, as `zipcodes.matching(...)[0]` does.
-            bucket.setdefault(
-                record["zip_code"], (float(record["lat"]), float(record["long"]), record["state"])
-            )
-        _buckets[prefix] = bucket
-    return bucket
+        if len(_buckets) >= _FULL_AFTER:
+            everywhere = _index(zipcodes.list_all())  # type: ignore[no-untyped-call]
+            _everywhere = everywhere
+            return everywhere.get(code)
+        bucket = _buckets[prefix] = _index(zipcodes.similar_to(prefix))  # type: ignore[no-untyped-call]
+    return bucket.get(code)
 
 
 @lru_cache(maxsize=65536)
@@ -73,7 +87,7 @@ def geocode(postal_code: str, country: str) -> Location:
     code = zip5(postal_code) if isinstance(postal_code, str) else None
     if code is None:
         raise UnknownPostalCode(f"{postal_code!r} is not a US ZIP code")
-    centroid = _bucket(code[:_PREFIX]).get(code)
+    centroid = _centroid(code)
     if centroid is None:
         raise UnknownPostalCode(f"unknown US ZIP code {postal_code!r}")
     lat, lon, state = centroid
