@@ -19,9 +19,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The routing core compiled with mypyc (src/ordermesh/native.py), rebuilt unless every
-# compiled module is newer than its source. Without a C compiler the build fails, the
-# compiled modules are removed, and the same sources run uncompiled.
+# The routing core compiled with mypyc in place, for this checkout's editable install:
+# native.py's compile_modules, the same build the wheel's hook runs (hatch_build.py) for
+# `pip install .`. Rebuilt unless every compiled module is newer than its source. Without
+# a C compiler the build fails, the compiled modules are removed, and the same sources run
+# uncompiled.
 native: $(STAMP)
 	@$(BIN)/python src/ordermesh/native.py update || \
 		(echo "mypyc build failed: the routing core runs uncompiled" && \
@@ -46,8 +48,8 @@ run: native
 		$(BIN)/ordermesh serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests $(wildcard bench)
-	$(BIN)/ruff format --check src tests $(wildcard bench)
+	$(BIN)/ruff check src tests $(wildcard bench) hatch_build.py
+	$(BIN)/ruff format --check src tests $(wildcard bench) hatch_build.py
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)

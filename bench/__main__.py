@@ -1,6 +1,7 @@
 """``python -m bench [--quick] [--cells ...] [--seeds N]``: run the routing benchmark;
 ``python -m bench speed``: the decision-speed benchmark (bench/speed.py);
-``python -m bench replay``: ``ordermesh simulate`` timed on 100,000 orders (bench/replay.py)."""
+``python -m bench replay``: ``ordermesh simulate`` timed on 100,000 orders (bench/replay.py);
+``python -m bench startup``: ``ordermesh --help`` and ``availability`` timed (bench/startup.py)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.replay import main as replay_main
 
         return replay_main((sys.argv[1:] if argv is None else argv)[1:])
+    if (sys.argv[1:] if argv is None else argv)[:1] == ["startup"]:  # the CLI's start
+        from bench.startup import main as startup_main
+
+        return startup_main((sys.argv[1:] if argv is None else argv)[1:])
     if (sys.argv[1:] if argv is None else argv)[:1] == ["speed"]:  # decision speed
         from bench.speed import main as speed_main
 

@@ -3,9 +3,12 @@
 The routing core is plain, strictly typed Python; mypyc (shipped with mypy) compiles the
 same sources into C extension modules placed beside them, which Python imports in their
 place: decisions are the same, only faster (docs/benchmarks.md, "Decision speed").
-``make`` builds them before ``make run``, ``make test`` and ``make bench`` unless they are
-current; ``make pure`` removes them. Without a C compiler the build is skipped and
-the sources run as they are.
+
+Two builds share ``compile_modules``: the wheel's (``pip install .``, ``pip wheel .``:
+``hatch_build.py`` at the repository root compiles a copy of the sources and puts the
+modules in the wheel), and the in-place one of a checkout (``make native``, before ``make
+run``, ``make test`` and ``make bench``, unless current; ``make pure`` removes them).
+Without a C compiler either build is skipped and the sources run as they are.
 
 An extension module older than its source would run yesterday's code, so importing
 ordermesh refuses to start while one is stale (``StaleNativeBuild``).
@@ -76,20 +79,36 @@ def refuse_stale(package: Path = PACKAGE) -> None:
         )
 
 
-def build() -> int:
-    """Compile ``MODULES`` in place; the exit status of mypyc."""
-    relative = [str(path.relative_to(SOURCE_ROOT)) for path in sources()]
+def compile_modules(source_root: Path = SOURCE_ROOT) -> int:
+    """Compile ``MODULES`` of the package under ``source_root`` (the directory holding
+    ``ordermesh/``) in place, beside their sources; the exit status of mypyc."""
+    package = source_root / PACKAGE.name
+    relative = [str(path.relative_to(source_root)) for path in sources(package)]
     command = [sys.executable, "-m", "mypyc", *relative]
-    status = subprocess.run(command, cwd=SOURCE_ROOT, check=False).returncode
+    status = subprocess.run(command, cwd=source_root, check=False).returncode
     # mypyc leaves its C sources and a setup.py under build/ in its working directory.
-    shutil.rmtree(SOURCE_ROOT / "build", ignore_errors=True)
+    shutil.rmtree(source_root / "build", ignore_errors=True)
     if status == 0:
         # A source change that compiles to the same C (a comment, formatting) leaves the
         # old module file in place, current but older than its source: mark it current.
-        for source in sources():
+        for source in sources(package):
             for module in compiled(source):
                 module.touch()
     return status
+
+
+def compiled_files(source_root: Path) -> list[Path]:
+    """What a build under ``source_root`` made, relative to it: each module's extension
+    and the one module they share (named by a hash of the set compiled)."""
+    package = source_root / PACKAGE.name
+    modules = [module for source in sources(package) for module in compiled(source)]
+    modules += source_root.glob(f"*__mypyc.*{SUFFIX[SUFFIX.rfind('.') :]}")
+    return sorted(module.relative_to(source_root) for module in modules)
+
+
+def build() -> int:
+    """Compile ``MODULES`` in place in this checkout; the exit status of mypyc."""
+    return compile_modules(SOURCE_ROOT)
 
 
 def clean() -> None:

@@ -2,6 +2,11 @@
 
 Errors from the one tree in ``ordermesh.domain.errors`` become exit codes here, once:
 3 invalid input, 4 not found, 5 conflict, 1 any other ordermesh error (see docs/errors.md).
+
+Each command imports what it uses inside its function: importing this module (all that
+``ordermesh --help`` does) must not pull in the database, the solver, the web framework or
+the file formats, so every command starts in a fraction of a second
+(tests/unit/test_cli_imports.py keeps it so).
 """
 
 from __future__ import annotations
@@ -9,37 +14,25 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from ordermesh.adapters.formats.inventory_csv import parse_inventory_csv
-from ordermesh.adapters.formats.network_document import checksum, load_network_file
-from ordermesh.bootstrap import Application, bootstrap
-from ordermesh.domain.availability import Availability
 from ordermesh.domain.errors import Conflict, InvalidInput, NotFound, OrdermeshError
 from ordermesh.domain.inventory import AdjustmentReason
-from ordermesh.domain.model import Capability
-from ordermesh.domain.network import Network
 from ordermesh.entrypoints.advise import advise_app
-from ordermesh.entrypoints.api.api_keys import (
-    check_role,
-    issue_key,
-    list_keys,
-    revoke_key,
-)
 from ordermesh.entrypoints.partners import partners_app
-from ordermesh.entrypoints.progress import progress_bar
 from ordermesh.entrypoints.replay import replay
 from ordermesh.entrypoints.serve import serve
 from ordermesh.entrypoints.simulate import simulate
 from ordermesh.entrypoints.worker import events_app, webhooks_app, worker
-from ordermesh.services import inventory as inventory_service
-from ordermesh.services import network as network_service
-from ordermesh.services import orders as order_service
-from ordermesh.services.ports import ApiKey
+
+if TYPE_CHECKING:
+    from ordermesh.bootstrap import Application
+    from ordermesh.domain.availability import Availability
+    from ordermesh.domain.network import Network
+    from ordermesh.services.ports import ApiKey
 
 app = typer.Typer(help="ordermesh: distributed order management.", no_args_is_help=True)
 network_app = typer.Typer(help="Validate, load and show the network document.")
@@ -85,6 +78,8 @@ def _error_json(error: OrdermeshError) -> dict[str, Any]:
 
 @contextmanager
 def _application() -> Iterator[Application]:
+    from ordermesh.bootstrap import bootstrap
+
     application = bootstrap()
     try:
         yield application
@@ -125,6 +120,8 @@ def init() -> None:
 @network_app.command("validate")
 def network_validate(file: Path, as_json: bool = JsonOption) -> None:
     """Check a network document and list every problem with its path."""
+    from ordermesh.adapters.formats.network_document import load_network_file
+
     _, network = _run(as_json, lambda: load_network_file(_read(file), str(file)))
     if as_json:
         out.print_json(data={"valid": True, **_network_counts(network)})
@@ -136,6 +133,9 @@ def network_validate(file: Path, as_json: bool = JsonOption) -> None:
 @network_app.command("load")
 def network_load(file: Path, as_json: bool = JsonOption) -> None:
     """Validate a network document and store it as the next version."""
+    from ordermesh.adapters.formats.network_document import checksum, load_network_file
+    from ordermesh.services import network as network_service
+
     document, _ = _run(as_json, lambda: load_network_file(_read(file), str(file)))
     with _application() as application:
         version, created = network_service.load_network(
@@ -154,6 +154,8 @@ def network_load(file: Path, as_json: bool = JsonOption) -> None:
 @network_app.command("show")
 def network_show(as_json: bool = JsonOption) -> None:
     """Summarise the current network."""
+    from ordermesh.services import network as network_service
+
     with _application() as application:
         current = _run(as_json, lambda: network_service.current_network(application.uow()))
     if as_json:
@@ -205,6 +207,11 @@ def inventory_load(
     as_json: bool = JsonOption,
 ) -> None:
     """Apply a CSV of node,sku,on_hand[,safety_stock] as a snapshot per node in the file."""
+    from ordermesh.adapters.formats.inventory_csv import parse_inventory_csv
+    from ordermesh.entrypoints.progress import progress_bar
+    from ordermesh.services import inventory as inventory_service
+    from ordermesh.services import network as network_service
+
     with _application() as application:
         network = _run(as_json, lambda: network_service.current_network(application.uow())).network
         snapshots = _run(as_json, lambda: parse_inventory_csv(_read(file), network, str(file)))
@@ -243,6 +250,8 @@ def inventory_load(
         f"{len(discrepancies)} discrepancies against what was held"
     )
     if discrepancies:
+        from rich.table import Table
+
         table = Table("node", "sku", "held", "counted", "delta", title="Discrepancies")
         for c in discrepancies[:20]:
             table.add_row(
@@ -267,6 +276,8 @@ def inventory_adjust(
     as_json: bool = JsonOption,
 ) -> None:
     """Add DELTA (negative to remove) to on_hand of SKU at NODE."""
+    from ordermesh.services import inventory as inventory_service
+
     with _application() as application:
         change = _run(
             as_json,
@@ -295,6 +306,8 @@ def keys_create(
     as_json: bool = JsonOption,
 ) -> None:
     """Issue a new API key and print it: it is shown this once, only its hash is kept."""
+    from ordermesh.entrypoints.api.api_keys import check_role, issue_key
+
     try:
         check_role(role)
     except ValueError as error:
@@ -330,6 +343,8 @@ def _key_json(key: ApiKey) -> dict[str, Any]:
 @keys_app.command("list")
 def keys_list(as_json: bool = JsonOption) -> None:
     """Every key issued, revoked ones included, with its last use (recorded once a minute)."""
+    from ordermesh.entrypoints.api.api_keys import list_keys
+
     with _application() as application:
         keys = list_keys(application)
     if as_json:
@@ -350,6 +365,8 @@ def keys_list(as_json: bool = JsonOption) -> None:
 @keys_app.command("revoke")
 def keys_revoke(key_id: str, as_json: bool = JsonOption) -> None:
     """Revoke a key by its id (`ordermesh keys list`): refused from its next request on."""
+    from ordermesh.entrypoints.api.api_keys import revoke_key
+
     with _application() as application:
         key = _run(as_json, lambda: revoke_key(application, key_id))
     if as_json:
@@ -366,6 +383,8 @@ def orders_redact(
 ) -> None:
     """Erase the recipient (name, company, street, city, region, phone, e-mail) of a
     fulfilled or cancelled order; its postal code and country stay, for KPIs."""
+    from ordermesh.services import orders as order_service
+
     with _application() as application:
         view = _run(
             as_json,
@@ -400,6 +419,9 @@ def availability(
     as_json: bool = JsonOption,
 ) -> None:
     """Available to sell of a SKU or bundle, per node and over the network."""
+    from ordermesh.services import inventory as inventory_service
+    from ordermesh.services import network as network_service
+
     with _application() as application:
         result = _run(
             as_json,
@@ -417,7 +439,14 @@ def demo(
     items: int = typer.Option(8, help="How many SKUs to show availability for."),
 ) -> None:
     """Load the demo network and inventory (once) and show what is available to sell."""
+    from rich.table import Table
+
+    from ordermesh.adapters.formats.inventory_csv import parse_inventory_csv
+    from ordermesh.adapters.formats.network_document import checksum, load_network_file
     from ordermesh.demo import demo_inventory_path, demo_network_path
+    from ordermesh.entrypoints.progress import progress_bar
+    from ordermesh.services import inventory as inventory_service
+    from ordermesh.services import network as network_service
 
     with _application() as application:
         document, network = _run(
@@ -485,6 +514,10 @@ def _network_counts(network: Network) -> dict[str, Any]:
 
 
 def _print_network(network: Network) -> None:
+    from rich.table import Table
+
+    from ordermesh.domain.model import Capability
+
     counts = _network_counts(network)
     table = Table("type", "nodes", "enabled", "ship", "pickup", title=f"Network {network.name!r}")
     for node_type in sorted(counts["nodes_by_type"]):
@@ -514,6 +547,8 @@ def _availability_json(result: Availability, channel: str | None) -> dict[str, A
 
 
 def _print_availability(result: Availability, network: Network, channel: str | None) -> None:
+    from rich.table import Table
+
     title = f"{result.item}: {result.network} available to sell" + (
         f" on channel {channel}" if channel else ""
     )

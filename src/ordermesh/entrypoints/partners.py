@@ -8,9 +8,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ordermesh.bootstrap import bootstrap
-from ordermesh.services.partner_files import partner_documents
-
 partners_app = typer.Typer(help="File partners (csv, x12): documents sent and their answers.")
 out = Console()
 
@@ -25,6 +22,9 @@ def documents(
     """Every X12 document written (855, 856, 940), the short reference it carries, and
     whether the partner's 997 accepted it: accepted, accepted_with_errors, rejected, or
     not yet acknowledged."""
+    from ordermesh.bootstrap import bootstrap
+    from ordermesh.services.partner_files import partner_documents
+
     application = bootstrap()
     try:
         entries = partner_documents(application.partners, partner)

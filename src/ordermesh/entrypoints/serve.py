@@ -15,7 +15,6 @@ import tempfile
 import typer
 from rich.console import Console
 
-from ordermesh.bootstrap import bootstrap
 from ordermesh.entrypoints.access_log import log_config
 
 # prometheus-client reads this when it is imported, i.e. in each worker (api/metrics.py).
@@ -35,6 +34,8 @@ def serve(
     ),
 ) -> None:
     """Run the REST API and the operations console (console at /, OpenAPI docs at /docs)."""
+    from ordermesh.bootstrap import bootstrap  # here: `ordermesh --help` imports this module
+
     application = bootstrap()  # migrates, once, before the workers race for it
     url = application.settings.database_url
     application.close()

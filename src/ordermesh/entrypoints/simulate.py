@@ -8,34 +8,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
-import yaml
 from rich.console import Console
-from rich.table import Table
 
-from ordermesh.adapters.formats.inventory_csv import parse_inventory_csv
-from ordermesh.adapters.formats.network_document import SAFE_LOADER, load_network_file
-from ordermesh.adapters.formats.orders_csv import parse_orders_csv
-from ordermesh.adapters.solver import highs_solvers
-from ordermesh.config import Settings
 from ordermesh.domain.errors import InvalidInput, NotFound, OrdermeshError, Problem
-from ordermesh.domain.network import Network
-from ordermesh.domain.routing import RuleSet, rule_sets_from_list
-from ordermesh.entrypoints.progress import progress_bar
-from ordermesh.services.simulation import (
-    DEFAULT_POLICY,
-    POLICIES,
-    Kpis,
-    Routed,
-    decision_json,
-    kpis,
-    make_policy,
-)
-from ordermesh.services.simulation import (
-    simulate as run_simulation,
-)
+from ordermesh.services.policy_names import DEFAULT_POLICY, POLICIES
+
+# The file formats, the routing core and HiGHS are imported when the command runs:
+# `ordermesh --help` imports this module.
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from ordermesh.domain.network import Network
+    from ordermesh.domain.routing import RuleSet
+    from ordermesh.services.simulation import Kpis
 
 out = Console()
 err = Console(stderr=True)
@@ -50,6 +38,11 @@ def _read(path: Path) -> bytes:
 
 
 def _rule_sets(path: Path, network: Network) -> tuple[RuleSet, ...]:
+    import yaml
+
+    from ordermesh.adapters.formats.network_document import SAFE_LOADER
+    from ordermesh.domain.routing import rule_sets_from_list
+
     try:
         data: Any = yaml.load(_read(path).decode("utf-8"), Loader=SAFE_LOADER)
     except (yaml.YAMLError, UnicodeDecodeError) as error:
@@ -62,6 +55,8 @@ def _rule_sets(path: Path, network: Network) -> tuple[RuleSet, ...]:
 
 
 def _stock(path: Path, network: Network) -> dict[tuple[str, str], int]:
+    from ordermesh.adapters.formats.inventory_csv import parse_inventory_csv
+
     snapshots = parse_inventory_csv(_read(path), network, str(path))
     stock: dict[tuple[str, str], int] = {}
     for node_id, lines in snapshots.items():
@@ -71,6 +66,8 @@ def _stock(path: Path, network: Network) -> dict[tuple[str, str], int]:
 
 
 def _kpi_table(figures: Kpis, policy: str) -> Table:
+    from rich.table import Table
+
     table = Table("KPI", "value", title=f"Simulation ({policy})")
     rows = [
         ("orders", f"{figures.orders:,}"),
@@ -111,6 +108,13 @@ def simulate(
     as_json: bool = typer.Option(False, "--json", help="Print the KPIs as JSON."),
 ) -> None:
     """Route ORDERS in created_at order against the starting inventory and report KPIs."""
+    from ordermesh.adapters.formats.network_document import load_network_file
+    from ordermesh.adapters.formats.orders_csv import parse_orders_csv
+    from ordermesh.adapters.solver import highs_solvers
+    from ordermesh.config import Settings
+    from ordermesh.entrypoints.progress import progress_bar
+    from ordermesh.services.simulation import KpiTally, Routed, decision_json, make_policy, replay
+
     if policy not in POLICIES:
         err.print(f"[bold red]error:[/] unknown policy {policy!r}: use {', '.join(POLICIES)}")
         raise typer.Exit(2)
@@ -125,6 +129,8 @@ def simulate(
         _fail(error, as_json)
     solvers = highs_solvers(settings.order_solver_time_limit_s)
     decide = make_policy(policy, net, rule_sets, solvers=solvers, history=past)
+    # Each decision goes to the file and into the KPIs as it is made, and is then dropped.
+    tally = KpiTally()
     try:
         with (
             decisions.open("w", encoding="utf-8") as sink,
@@ -133,22 +139,21 @@ def simulate(
 
             def record(routed: Routed) -> None:
                 sink.write(json.dumps(decision_json(routed), separators=(",", ":")) + "\n")
+                tally.add(routed)
                 advance(routed.order.id)
 
-            results = run_simulation(
-                net, stock, parsed, decide, on_order=record, keep_explanations=False
-            )
+            replay(net, stock, parsed, decide, record)
     except OSError as error:
         err.print(f"[bold red]error:[/] cannot write {decisions}: {error.strerror}")
         raise typer.Exit(3) from None
     except OrdermeshError as error:
         _fail(error, as_json)
-    figures = kpis(results)
+    figures = tally.kpis()
     if as_json:
         out.print_json(data={"policy": policy, **figures.to_json_dict()})
     else:
         out.print(_kpi_table(figures, policy))
-        out.print(f"{len(results)} decisions -> {decisions}")
+        out.print(f"{figures.orders} decisions -> {decisions}")
 
 
 def _fail(error: OrdermeshError, as_json: bool) -> NoReturn:

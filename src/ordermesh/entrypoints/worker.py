@@ -17,20 +17,19 @@ import os
 import signal
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from ordermesh.adapters.events.nats_publisher import DEFAULT_STREAM, NatsSettings
-from ordermesh.adapters.events.relay import PassReport, Relay, RelaySettings
-from ordermesh.adapters.events.store import SqlDeliveryStore
-from ordermesh.adapters.events.wakeup import Wakeup
-from ordermesh.bootstrap import Application, bootstrap
 from ordermesh.domain.errors import NotFound, OrdermeshError
-from ordermesh.services import events_delivery, opportunity, partner_files
-from ordermesh.services.events_delivery import RetryPolicy
+
+# The relay, NATS and the database are imported by the commands that use them: `ordermesh
+# --help` imports this module.
+if TYPE_CHECKING:
+    from ordermesh.adapters.events.relay import PassReport, Relay, RelaySettings
+    from ordermesh.adapters.events.store import SqlDeliveryStore
+    from ordermesh.bootstrap import Application
 
 log = logging.getLogger("ordermesh.worker")
 out = Console()
@@ -50,7 +49,9 @@ def worker(
         help=f"A NATS server URL (repeat for a cluster); default ${NATS_ENV} (comma-separated)."
         " None: events go to webhooks only.",
     ),
-    stream: str = typer.Option(DEFAULT_STREAM, help="JetStream stream (created if missing)."),
+    stream: str | None = typer.Option(
+        None, help="JetStream stream (created if missing); default ORDERMESH."
+    ),
     replicas: int = typer.Option(1, min=1, max=5, help="Stream replicas when creating it."),
     poll_interval: float = typer.Option(
         0.5, min=0.01, help="Seconds between polls (PostgreSQL also wakes on NOTIFY)."
@@ -70,12 +71,19 @@ def worker(
 ) -> None:
     """Relay events to NATS and webhooks, move partner files and refresh the opportunity
     costs (every $ORDERMESH_OPPORTUNITY_REFRESH_S seconds; 0: never), until SIGTERM."""
+    from ordermesh.adapters.events.nats_publisher import DEFAULT_STREAM, NatsSettings
+    from ordermesh.adapters.events.relay import RelaySettings
+    from ordermesh.bootstrap import bootstrap
+    from ordermesh.services.events_delivery import RetryPolicy
+
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     servers = nats_url or [u for u in os.environ.get(NATS_ENV, "").split(",") if u.strip()]
     nats = (
-        NatsSettings(servers=tuple(servers), stream=stream, replicas=replicas) if servers else None
+        NatsSettings(servers=tuple(servers), stream=stream or DEFAULT_STREAM, replicas=replicas)
+        if servers
+        else None
     )
     settings = RelaySettings(
         nats=nats,
@@ -99,6 +107,9 @@ async def _work(
     once: bool,
     with_files: bool,
 ) -> None:
+    from ordermesh.adapters.events.relay import Relay
+    from ordermesh.adapters.events.wakeup import Wakeup
+
     relay = Relay(application.engine, settings, application.clock)
     wakeup = Wakeup(application.engine)
     prices = OpportunityRefresh(application)
@@ -155,6 +166,8 @@ async def relay_pass(relay: Relay) -> PassReport:
     try:
         return await relay.run_once()
     except Exception:
+        from ordermesh.adapters.events.relay import PassReport
+
         log.exception("relay pass failed; next loop")
         return PassReport()
 
@@ -184,6 +197,8 @@ class OpportunityRefresh:
     def _refresh(self) -> None:
         """Whatever fails is logged; routing keeps the previous version until it is stale,
         and the next check tries again."""
+        from ordermesh.services import opportunity
+
         application = self.application
         try:
             started = time.perf_counter()
@@ -207,6 +222,8 @@ class OpportunityRefresh:
 
 
 def _partner_files(application: Application) -> int:
+    from ordermesh.services import partner_files
+
     try:
         return partner_files.poll_inboxes_once(application) + partner_files.write_outbound_once(
             application
@@ -227,6 +244,9 @@ JsonOption = typer.Option(False, "--json", help="Machine-readable output.")
 
 
 def _with_store(as_json: bool, action: Callable[[Application, SqlDeliveryStore], T]) -> T:
+    from ordermesh.adapters.events.store import SqlDeliveryStore
+    from ordermesh.bootstrap import bootstrap
+
     application = bootstrap()
     try:
         return action(application, SqlDeliveryStore(application.engine))
@@ -250,6 +270,8 @@ def webhooks_add(
     as_json: bool = JsonOption,
 ) -> None:
     """Subscribe a URL to events committed from now on."""
+    from ordermesh.services import events_delivery
+
     subscriber = _with_store(
         as_json,
         lambda app, store: events_delivery.add_subscriber(
@@ -273,6 +295,8 @@ def webhooks_list(as_json: bool = JsonOption) -> None:
     if as_json:
         out.print_json(data=rows)
         return
+    from rich.table import Table
+
     table = Table("id", "url", "event types", "active")
     for row in rows:
         table.add_row(
@@ -284,6 +308,8 @@ def webhooks_list(as_json: bool = JsonOption) -> None:
 @webhooks_app.command("remove")
 def webhooks_remove(subscriber_id: str, as_json: bool = JsonOption) -> None:
     """Stop delivering to a subscriber (its delivery history is kept)."""
+    from ordermesh.services import events_delivery
+
     _with_store(
         as_json,
         lambda app, store: events_delivery.remove_subscriber(store, subscriber_id, app.clock),
@@ -313,6 +339,8 @@ def events_dead_letters(
     if as_json:
         out.print_json(data=rows)
         return
+    from rich.table import Table
+
     table = Table("id", "subscriber", "event", "attempts", "last error", "replayed")
     for row in rows:
         table.add_row(
@@ -333,6 +361,8 @@ def events_replay(
     as_json: bool = JsonOption,
 ) -> None:
     """Deliver dead letters again, with fresh attempts (the worker picks them up)."""
+    from ordermesh.services import events_delivery
+
     if (dead_letter is None) == (not replay_all):
         raise typer.BadParameter("give exactly one of --dead-letter ID and --all")
     if dead_letter is not None:

@@ -51,6 +51,7 @@ from ordermesh.domain.promise import (
     DEFAULT_CARRIER_CALENDAR,
     add_working_days,
     delivery_date,
+    local_time,
     pickup_date,
     ship_date,
     working_days_between,
@@ -75,6 +76,7 @@ from ordermesh.domain.routing.opportunity import (
     transportation_problem,
 )
 from ordermesh.domain.routing.search import Strategy, default_strategy
+from ordermesh.services.policy_names import DEFAULT_POLICY, POLICIES
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -82,6 +84,7 @@ __all__ = [
     "BatchAllocation",
     "BatchPolicy",
     "BatchSolver",
+    "KpiTally",
     "Kpis",
     "Policy",
     "PolicyDecision",
@@ -89,23 +92,19 @@ __all__ = [
     "PolicySolvers",
     "Routed",
     "ShadowPricePolicy",
+    "ShipDates",
+    "StockLevels",
     "decision_json",
     "kpis",
     "make_policy",
     "nearest_policy",
     "ordermesh_policy",
     "priority_policy",
+    "replay",
     "shipped_units",
     "simulate",
 ]
 
-POLICIES: Final = ("ordermesh", "ordermesh-shadow", "ordermesh-batch", "nearest", "priority")
-# What ``ordermesh simulate`` runs without --policy, chosen by the evidence of
-# docs/benchmarks.md ("Default policy", issue 10): of the policies that keep the fill rule,
-# the one cheaper than ``nearest`` and myopic on the most cells, seeds and independent
-# scenarios. It needs ``solvers=highs_solvers()``; ``ordermesh`` is the fallback where no
-# solver is wired.
-DEFAULT_POLICY: Final = "ordermesh-batch"
 NO_STOCK: Final = "no node with stock can ship it in time"
 # What the batch policy counts per backordered unit when it compares plans (the routing
 # MIP's penalty for an unfilled unit).
@@ -180,25 +179,71 @@ class Routed:
         return self.latency_s if self.compute_s is None else self.compute_s
 
 
+class StockLevels(dict[tuple[str, str], int]):
+    """Units left per (node, SKU) during a replay, and, kept beside them as units are
+    taken, the nodes that still hold each SKU: a policy can find where an order's SKUs are
+    without looking at every node. Reads are a dict's own; take units with ``take``."""
+
+    def __init__(self, stock: Mapping[tuple[str, str], int]) -> None:
+        super().__init__(stock)
+        self.holders: dict[str, set[str]] = {}
+        for (node_id, sku), units in self.items():
+            if units > 0:
+                self.holders.setdefault(sku, set()).add(node_id)
+
+    def take(self, node_id: str, sku: str, units: int) -> None:
+        left = self.get((node_id, sku), 0) - units
+        self[(node_id, sku)] = left
+        if left <= 0:
+            self.holders.get(sku, set()).discard(node_id)
+        elif units < 0:  # units given back
+            self.holders.setdefault(sku, set()).add(node_id)
+
+
+class ShipDates:
+    """``ship_date(node, placed_at)``, remembered for a replay. A node's ship date depends
+    only on the local date the order is placed on and whether that is after the cutoff,
+    which a whole day of orders shares."""
+
+    def __init__(self) -> None:
+        self._dates: dict[tuple[str, date, bool], date] = {}
+
+    def __call__(self, node: Node, placed_at: datetime) -> date:
+        local = local_time(node, placed_at)
+        key = (node.id, local.date(), local.time() > node.cutoff)
+        shipped = self._dates.get(key)
+        if shipped is None:
+            shipped = self._dates[key] = ship_date(node, placed_at)
+        return shipped
+
+
 class CapacityUsed(Mapping[str, int]):
     """Parcels a node has made on the day it would ship an order placed at ``placed_at``.
 
     The ship date differs per node (cutoffs, calendars), so it is worked out on demand for
-    the nodes a policy asks about, once each.
+    the nodes a policy asks about, once each (through the replay's ``ship_dates``).
     """
 
     def __init__(
-        self, network: Network, used: Mapping[tuple[str, date], int], placed_at: datetime
+        self,
+        network: Network,
+        used: Mapping[tuple[str, date], int],
+        placed_at: datetime,
+        ship_dates: Callable[[Node, datetime], date] = ship_date,
     ) -> None:
         self._network = network
         self._used = used
         self._placed_at = placed_at
+        self._ship_dates = ship_dates
         self._cache: dict[str, int] = {}
+
+    def ship_date(self, node: Node) -> date:
+        return self._ship_dates(node, self._placed_at)
 
     def __getitem__(self, node_id: str) -> int:
         if node_id not in self._cache:
             node = self._network.nodes[node_id]
-            self._cache[node_id] = self._used.get((node_id, ship_date(node, self._placed_at)), 0)
+            self._cache[node_id] = self._used.get((node_id, self.ship_date(node)), 0)
         return self._cache[node_id]
 
     def __iter__(self) -> Iterator[str]:
@@ -206,6 +251,46 @@ class CapacityUsed(Mapping[str, int]):
 
     def __len__(self) -> int:
         return len(self._network.nodes)
+
+
+def replay(
+    network: Network,
+    stock: Stock,
+    orders: Iterable[Order],
+    policy: Policy | BatchPolicy,
+    on_order: Callable[[Routed], None],
+) -> None:
+    """Route ``orders`` in ``placed_at`` order (stable for equal times), consuming stock
+    and capacity as each decision is made, and hand each decision to ``on_order`` as it is
+    made; nothing is kept of it here. A ``BatchPolicy`` decides a window of orders at
+    once; each of them then waits for the whole window's solve."""
+    remaining = StockLevels(stock)
+    used: dict[tuple[str, date], int] = {}
+    ship_dates = ShipDates()
+    ordered = sorted(orders, key=lambda o: o.placed_at)
+
+    if isinstance(policy, BatchPolicy):
+        for window in policy.windows(ordered):
+            started = time.perf_counter()
+            decisions = policy.decide_batch(window, remaining, used)
+            elapsed = time.perf_counter() - started
+            for order, decision in zip(window, decisions, strict=True):
+                _consume(decision, remaining, used)
+                on_order(Routed(order, decision, elapsed, elapsed / len(window)))
+        return
+    periodic = policy if isinstance(policy, Periodic) else None
+    for order in ordered:
+        overhead = 0.0
+        if periodic is not None:
+            started = time.perf_counter()
+            periodic.between_orders(order, remaining)
+            overhead = time.perf_counter() - started
+        capacity = CapacityUsed(network, used, order.placed_at, ship_dates)
+        started = time.perf_counter()
+        decision = policy(order, remaining, capacity)
+        latency = time.perf_counter() - started
+        _consume(decision, remaining, used)
+        on_order(Routed(order, decision, latency, latency + overhead))
 
 
 def simulate(
@@ -216,46 +301,22 @@ def simulate(
     on_order: Callable[[Routed], None] | None = None,
     keep_explanations: bool = True,
 ) -> list[Routed]:
-    """Route ``orders`` in ``placed_at`` order (stable for equal times), consuming stock
-    and capacity as each decision is made. A ``BatchPolicy`` decides a window of orders at
-    once; each of them then waits for the whole window's solve.
+    """``replay``, keeping every decision in a list (what the benchmark's checker reads).
 
     Without ``keep_explanations``, the results drop each explanation once ``on_order`` has
     seen it: a 100,000-order replay would otherwise hold millions of node verdicts, which
-    the garbage collector walks again and again."""
-    remaining: dict[tuple[str, str], int] = dict(stock)
-    used: dict[tuple[str, date], int] = {}
+    the garbage collector walks again and again. ``ordermesh simulate`` keeps nothing:
+    it streams each decision to its file and into a ``KpiTally``."""
     results: list[Routed] = []
-    ordered = sorted(orders, key=lambda o: o.placed_at)
 
-    def commit(routed: Routed) -> None:
-        _consume(routed.decision, remaining, used)
+    def keep(routed: Routed) -> None:
         if on_order is not None:
             on_order(routed)
         if not keep_explanations:
             routed = replace(routed, decision=replace(routed.decision, explanation={}, notes={}))
         results.append(routed)
 
-    if isinstance(policy, BatchPolicy):
-        for window in policy.windows(ordered):
-            started = time.perf_counter()
-            decisions = policy.decide_batch(window, remaining, used)
-            elapsed = time.perf_counter() - started
-            for order, decision in zip(window, decisions, strict=True):
-                commit(Routed(order, decision, elapsed, elapsed / len(window)))
-        return results
-    periodic = policy if isinstance(policy, Periodic) else None
-    for order in ordered:
-        overhead = 0.0
-        if periodic is not None:
-            started = time.perf_counter()
-            periodic.between_orders(order, remaining)
-            overhead = time.perf_counter() - started
-        capacity = CapacityUsed(network, used, order.placed_at)
-        started = time.perf_counter()
-        decision = policy(order, remaining, capacity)
-        latency = time.perf_counter() - started
-        commit(Routed(order, decision, latency, latency + overhead))
+    replay(network, stock, orders, policy, keep)
     return results
 
 
@@ -266,8 +327,11 @@ def _consume(
 ) -> None:
     for shipment in decision.shipments:
         for line in shipment.lines:
-            key = (shipment.node_id, line.sku)
-            remaining[key] = remaining.get(key, 0) - line.quantity
+            if isinstance(remaining, StockLevels):
+                remaining.take(shipment.node_id, line.sku, line.quantity)
+            else:
+                key = (shipment.node_id, line.sku)
+                remaining[key] = remaining.get(key, 0) - line.quantity
         day = (shipment.node_id, shipment.ship_date)
         used[day] = used.get(day, 0) + 1
 
@@ -690,8 +754,15 @@ class _Baseline:
         promise, and the promise date (the channel's, else the earliest ship date among
         nodes with stock plus the service level's transit days, as the routing core does)."""
         skus = [sku for demand in demands for sku, _ in demand.kit]
-        stocked = [n for n in self.nodes if any(self.usable(order, n, s, stock) for s in skus)]
-        dates = {node.id: ship_date(node, order.placed_at) for node in stocked}
+        nodes: Sequence[Node] = self.nodes
+        if isinstance(stock, StockLevels):  # a replay's: only the nodes holding a unit
+            holding = set().union(*(stock.holders.get(sku.id, ()) for sku in skus))
+            nodes = [node for node in self.nodes if node.id in holding]
+        stocked = [n for n in nodes if any(self.usable(order, n, s, stock) for s in skus)]
+        if isinstance(capacity, CapacityUsed):  # a replay's, remembering ship dates
+            dates = {node.id: capacity.ship_date(node) for node in stocked}
+        else:
+            dates = {node.id: ship_date(node, order.placed_at) for node in stocked}
         if order.promised_by is not None:
             deadline = order.promised_by
         else:
@@ -1073,21 +1144,57 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[int(rank) - 1]
 
 
-def kpis(results: Sequence[Routed]) -> Kpis:
-    shipped = sum(s.units for r in results for s in r.decision.shipments)
-    backordered = sum(b.quantity for r in results for b in r.decision.backordered)
-    latencies = [r.latency_s * 1000 for r in results]
-    return Kpis(
-        orders=len(results),
-        units=shipped + backordered,
-        units_shipped=shipped,
-        shipments=sum(len(r.decision.shipments) for r in results),
-        split_orders=sum(1 for r in results if len(r.decision.shipments) > 1),
-        shipping=sum(r.decision.shipping for r in results),
-        handling=sum(r.decision.handling for r in results),
-        co2e_g=sum(s.co2e_g for r in results for s in r.decision.shipments),
-        on_time_shipments=sum(1 for r in results for s in r.decision.shipments if s.meets_promise),
-        latency_p50_ms=percentile(latencies, 0.50),
-        latency_p99_ms=percentile(latencies, 0.99),
-        decision_seconds=sum(r.compute_seconds for r in results),
-    )
+class KpiTally:
+    """The KPIs of a replay, added up one decision at a time: of each decision it keeps
+    only its latency (for the percentiles)."""
+
+    def __init__(self) -> None:
+        self.orders = 0
+        self.units_shipped = 0
+        self.units_backordered = 0
+        self.shipments = 0
+        self.split_orders = 0
+        self.shipping = 0.0
+        self.handling = 0.0
+        self.co2e_g = 0.0
+        self.on_time_shipments = 0
+        self.decision_seconds = 0.0
+        self.latencies_ms: list[float] = []
+
+    def add(self, routed: Routed) -> None:
+        decision = routed.decision
+        self.orders += 1
+        for shipment in decision.shipments:
+            self.units_shipped += shipment.units
+            self.co2e_g += shipment.co2e_g
+            self.on_time_shipments += shipment.meets_promise
+        self.units_backordered += sum(b.quantity for b in decision.backordered)
+        self.shipments += len(decision.shipments)
+        self.split_orders += len(decision.shipments) > 1
+        self.shipping += decision.shipping
+        self.handling += decision.handling
+        self.decision_seconds += routed.compute_seconds
+        self.latencies_ms.append(routed.latency_s * 1000)
+
+    def kpis(self) -> Kpis:
+        return Kpis(
+            orders=self.orders,
+            units=self.units_shipped + self.units_backordered,
+            units_shipped=self.units_shipped,
+            shipments=self.shipments,
+            split_orders=self.split_orders,
+            shipping=self.shipping,
+            handling=self.handling,
+            co2e_g=self.co2e_g,
+            on_time_shipments=self.on_time_shipments,
+            latency_p50_ms=percentile(self.latencies_ms, 0.50),
+            latency_p99_ms=percentile(self.latencies_ms, 0.99),
+            decision_seconds=self.decision_seconds,
+        )
+
+
+def kpis(results: Iterable[Routed]) -> Kpis:
+    tally = KpiTally()
+    for routed in results:
+        tally.add(routed)
+    return tally.kpis()
