@@ -6,35 +6,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from test_order_statements import CHICAGO, NETWORK, WEDNESDAY, SteppingClock
 
 from ordermesh.adapters.db.engine import create_engine
 from ordermesh.adapters.db.unit_of_work import SqlUnitOfWork
 from ordermesh.adapters.formats.network_document import checksum, load_network_file
 from ordermesh.domain.inventory import SnapshotLine
-from ordermesh.domain.model import Location
-from ordermesh.domain.order import OrderLine, ShipTo
+from ordermesh.domain.order import OrderLine
 from ordermesh.services import inventory, network, orders
 from ordermesh.services.orders import OrderView, PlaceOrder
 
-NETWORK = Path(__file__).parent.parent / "data" / "network_small.yaml"
-WEDNESDAY = datetime(2026, 6, 10, 15, 0, tzinfo=UTC)
-CHICAGO = ShipTo(Location(41.9107, -87.6340, "60610", "US", "IL"))
 # Far below SQLite's busy_timeout (30 s): a read queued behind the write lock would miss it.
 READ_WITHIN_S = 5.0
-
-
-class SteppingClock:
-    def __init__(self) -> None:
-        self._now = WEDNESDAY
-
-    def now(self) -> datetime:
-        self._now += timedelta(seconds=1)
-        return self._now
 
 
 @pytest.fixture
