@@ -28,6 +28,7 @@ from ordermesh.entrypoints.access_log import log_config
 # prometheus-client reads this when it is imported, i.e. in each worker (api/metrics.py).
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 FACTORY = "ordermesh.entrypoints.api.app:app_from_environment"
+WORKER_HEALTHCHECK_S = 60
 
 out = Console()
 
@@ -76,6 +77,10 @@ def serve(
             loop=_if_installed("uvloop", "auto"),
             http=_if_installed("httptools", "auto"),
             log_level=log_level,
+            # uvicorn kills a worker that does not answer its ping within this; a worker
+            # still importing the app on a loaded machine (over 5 s, uvicorn's default,
+            # seen with two workers on a busy 2-core host) was killed and respawned forever.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
             access_log=access_log,
             log_config=log_config(),
         )
