@@ -81,7 +81,7 @@ from ordermesh.services import orders as order_service
 
 T = TypeVar("T")
 
-STARTUP_TIMEOUT_S = 60.0
+STARTUP_TIMEOUT_S = 180.0
 REQUEST_TIMEOUT_S = 30.0
 DRAIN_TIMEOUT_S = 30.0  # open loop: how long answers may trail the last send
 LATE_SEND_S = 0.010
@@ -457,6 +457,41 @@ async def open_loop(
         return replies, elapsed, late
 
 
+async def healthz_loop(base_url: str, count: int, clients: int) -> tuple[list[Reply], float]:
+    """The baseline beside the orders: ``count`` GET /healthz from ``clients`` loops to the
+    same server, what the framework alone answers on this machine now."""
+    remaining = count
+    replies: list[Reply] = []
+    async with _client(base_url, clients) as client:
+        started = time.perf_counter()
+
+        async def loop() -> None:
+            nonlocal remaining
+            while remaining > 0:
+                remaining -= 1
+                since = time.perf_counter()
+                try:
+                    status = (await client.get("/healthz")).status_code
+                except httpx.HTTPError:
+                    status = 0
+                replies.append(
+                    Reply(f"healthz-{remaining}", status, None, time.perf_counter() - since)
+                )
+
+        await asyncio.gather(*(loop() for _ in range(clients)))
+        return replies, time.perf_counter() - started
+
+
+def bare_loop_seconds() -> float:
+    """The issue's yardstick of the machine's speed at this moment (about 0.6 s on a quiet
+    day): every figure of a run is read beside it."""
+    started = time.perf_counter()
+    s = 0
+    for i in range(10**7):
+        s += i
+    return time.perf_counter() - started
+
+
 def late_repeats(
     base_url: str, keys: Mapping[str, str], orders: Sequence[Submission]
 ) -> list[Reply]:
@@ -594,11 +629,12 @@ def _phase(
     cpu: Mapping[str, float],
     late: int = 0,
 ) -> PhaseFigures:
+    answered = 200 if name == "healthz" else 201  # the baseline's answers, or orders created
     figures = PhaseFigures(
         name=name,
         requests=len(replies),
         orders=orders,
-        created=sum(1 for x in replies if x.status == 201),
+        created=sum(1 for x in replies if x.status == answered),
         seconds=seconds,
         latency=Latency.of_seconds([x.seconds for x in replies]),
         statuses=status_counts(replies),
@@ -670,6 +706,11 @@ def run_database(kind: str, options: Options, workdir: Path) -> DatabaseRun:
                 lambda: asyncio.run(
                     closed_loop(base_url, setup.keys, closed, options.clients, options.time_limit)
                 ),
+            )
+            timed(
+                "healthz",
+                options.orders,
+                lambda: asyncio.run(healthz_loop(base_url, options.orders, options.clients)),
             )
             before = meter.sample()
             got, seconds, late = asyncio.run(
@@ -813,6 +854,8 @@ def main(argv: Sequence[str]) -> int:
     options = parse(argv)
     signal.signal(signal.SIGTERM, _terminate)
     runs: list[DatabaseRun] = []
+    loop_s = bare_loop_seconds()
+    _say(f"bare loop `s=0; for i in range(10**7): s += i`: {loop_s:.2f} s")
     with tempfile.TemporaryDirectory(prefix="ordermesh-load-") as directory:
         for kind in options.databases:
             workdir = Path(directory) / kind
@@ -826,7 +869,12 @@ def main(argv: Sequence[str]) -> int:
                 raise
     command = "python -m bench load " + " ".join(argv)
     scarce_units = {run.database: run.checks.scarce_sellable for run in runs}
-    report = render(runs, command.strip(), conditions(options, scarce_units))
+    report = render(
+        runs,
+        command.strip(),
+        conditions(options, scarce_units)
+        + f" Bare loop `s=0; for i in range(10**7): s += i` before the run: {loop_s:.2f} s.",
+    )
     options.out.write_text(report + "\n", encoding="utf-8")
     print(report)
     failed = any(run.checks.oversold or run.checks.duplicates for run in runs)

@@ -171,7 +171,7 @@ class PhaseFigures:
     name: str
     requests: int  # sent, repeats included
     orders: int  # logical orders sent
-    created: int  # 201 answers
+    created: int  # 201 answers (the healthz phase: 200 answers)
     seconds: float  # wall time from the first send to the last answer
     latency: Latency  # every answer; open loop: from the scheduled send time
     statuses: dict[int, int]
@@ -300,6 +300,15 @@ def render(runs: Sequence[DatabaseRun], command: str, conditions: str) -> str:
             for run in runs
             for phase in run.phases
             if phase.name in ("closed", "open")
+        )
+        + ". Baseline, `GET /healthz` from the same clients to the same server after the "
+        "closed loop: "
+        + "; ".join(
+            f"{run.database} {run.phase('healthz').orders_per_s:,.0f}/s, p99 "
+            f"{_ms(run.phase('healthz').latency.p99)} ms (orders/s closed loop = "
+            f"{run.phase('closed').orders_per_s / run.phase('healthz').orders_per_s:.0%} of it)"
+            for run in runs
+            if any(p.name == "healthz" for p in run.phases)
         )
         + ". Load average (1 min) before and after each database's run: "
         + "; ".join(

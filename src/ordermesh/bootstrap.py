@@ -32,6 +32,8 @@ class Application:
     settings: Settings
     engine: Engine
     uow: Callable[[], UnitOfWork]
+    # For reads only: no write lock on SQLite, READ ONLY on PostgreSQL; a write in it fails.
+    read_uow: Callable[[], UnitOfWork]
     clock: Clock
     partners: PartnerPorts  # file transport to csv and x12 partners
     routing: Routing  # how every service that routes searches an order's plan
@@ -56,6 +58,7 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = True) -> Appl
         settings=settings,
         engine=engine,
         uow=lambda: SqlUnitOfWork(engine),
+        read_uow=lambda: SqlUnitOfWork(engine, read_only=True),
         clock=SystemClock(),
         partners=partner_ports(engine, routing=routing),
         routing=routing,

@@ -8,6 +8,7 @@ from typing import Self
 import sqlalchemy as sa
 
 from ordermesh.adapters.db.console_sessions import SqlConsoleSessionRepository
+from ordermesh.adapters.db.engine import READ_ONLY
 from ordermesh.adapters.db.intake_repository import SqlIntakeExceptionRepository
 from ordermesh.adapters.db.opportunity_repository import SqlOpportunityRepository
 from ordermesh.adapters.db.order_repository import (
@@ -46,7 +47,9 @@ class SqlUnitOfWork:
 
     The transaction begins with the first statement (SQLAlchemy's autobegin), so on SQLite
     the write lock taken by BEGIN IMMEDIATE is held only from the first query to the commit,
-    not while the caller prepares its work. After ``commit`` or ``rollback`` the next
+    not while the caller prepares its work. With ``read_only=True`` its transactions take no
+    write lock on SQLite (a deferred BEGIN: WAL readers never wait for the writer) and are
+    READ ONLY on PostgreSQL; any write in them fails. After ``commit`` or ``rollback`` the next
     statement begins a new transaction. Leaving the block rolls back whatever was not
     committed, exception or not, and returns the connection to the pool.
     """
@@ -65,14 +68,17 @@ class SqlUnitOfWork:
     intake_exceptions: IntakeExceptionRepository
     opportunity: OpportunityRepository
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, *, read_only: bool = False) -> None:
         self._engine = engine
+        self._read_only = read_only
         self._connection: sa.Connection | None = None
 
     def __enter__(self) -> Self:
         if self._connection is not None:
             raise RuntimeError("this unit of work is already in use; nest a new one instead")
         self._connection = self._engine.connect()
+        if self._read_only:
+            self._connection.execution_options(**{READ_ONLY: True})
         bind_repositories(self, self._connection)
         return self
 

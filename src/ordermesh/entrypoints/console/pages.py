@@ -146,7 +146,7 @@ def overview_page(request: Request, viewer: ViewerDep) -> Response:
         return RedirectResponse("/work", status_code=303)
     app = application(request)
     channel = _channel_scope(viewer)
-    periods = [overview(app.uow(), app.clock, period, channel) for period in PERIODS]
+    periods = [overview(app.read_uow(), app.clock, period, channel) for period in PERIODS]
     return render(
         request,
         viewer,
@@ -161,7 +161,7 @@ def overview_tiles(request: Request, viewer: ViewerDep) -> Response:
     """The tiles alone, polled by the overview page so new orders show without a reload."""
     app = application(request)
     channel = _channel_scope(viewer)
-    periods = [overview(app.uow(), app.clock, period, channel) for period in PERIODS]
+    periods = [overview(app.read_uow(), app.clock, period, channel) for period in PERIODS]
     return render(
         request, viewer, "overview_tiles.html", periods=periods, statuses=list(OrderStatus)
     )
@@ -183,7 +183,7 @@ def orders_page(
     scope = _channel_scope(viewer)
     wanted_status = OrderStatus(status) if status in set(OrderStatus) else None
     page = order_service.list_orders(
-        application(request).uow(),
+        application(request).read_uow(),
         status=wanted_status,
         channel=scope if scope is not None else (channel or None),
         cursor=cursor or None,
@@ -234,7 +234,7 @@ def _csv(name: str, header: list[str], rows: Iterable[list[Any]]) -> Response:
 
 def _own_order(request: Request, viewer: Viewer, order_id: str) -> order_service.OrderView:
     viewer.caller.allow("channel")
-    view = order_service.get_order(application(request).uow(), order_id)
+    view = order_service.get_order(application(request).read_uow(), order_id)
     viewer.caller.for_channel(view.channel)
     return view
 
@@ -246,8 +246,8 @@ def order_page(request: Request, viewer: ViewerDep, order_id: str) -> Response:
         view = _own_order(request, viewer, order_id)
     except (OrdermeshError, ApiError) as error:
         return render(request, viewer, "refused.html", status_code=_status(error), why=error)
-    network = network_service.current_network(app.uow()).network
-    history = order_service.order_history(app.uow(), order_id)
+    network = network_service.current_network(app.read_uow()).network
+    history = order_service.order_history(app.read_uow(), order_id)
     explanation: Mapping[str, Any] = view.explanation or {}
     return render(
         request,
@@ -353,13 +353,13 @@ def work_page(
     request: Request, viewer: ViewerDep, node: Annotated[str, Query(max_length=100)] = ""
 ) -> Response:
     app = application(request)
-    network = network_service.current_network(app.uow()).network
+    network = network_service.current_network(app.read_uow()).network
     try:
         node_id = _queue_node(viewer, node) if (node or not viewer.caller.is_admin) else ""
     except (OrdermeshError, ApiError) as error:
         return render(request, viewer, "refused.html", status_code=_status(error), why=error)
     requests = (
-        fulfillment_service.list_requests(app.uow(), node_id).items
+        fulfillment_service.list_requests(app.read_uow(), node_id).items
         if node_id in network.nodes
         else ()
     )
@@ -382,7 +382,7 @@ def _work_action(
     app = application(request)
 
     def run() -> None:
-        found = fulfillment_service.get_request(app.uow(), request_id)
+        found = fulfillment_service.get_request(app.read_uow(), request_id)
         _queue_node(viewer, found.node_id)
         act_on(request_id, f"console:{viewer.caller.role}")
 
@@ -485,7 +485,7 @@ def inventory_page(
     if sku:
         try:
             found = inventory_service.availability(
-                app.uow(), sku.strip(), channel_id=scope or channel or None
+                app.read_uow(), sku.strip(), channel_id=scope or channel or None
             )
         except (OrdermeshError, ApiError) as error:
             problem = _message(error)
@@ -505,7 +505,7 @@ def inventory_page(
         problem=problem,
         csv_query=urlencode({"sku": sku, "channel": channel, "format": "csv"}),
         reasons=[str(r) for r in AdjustmentReason],
-        nodes=sorted(network_service.current_network(app.uow()).network.nodes)
+        nodes=sorted(network_service.current_network(app.read_uow()).network.nodes)
         if viewer.caller.is_admin
         else [str(viewer.caller.scope)]
         if viewer.caller.kind == "node"
@@ -584,7 +584,7 @@ def replay_draft(
 @router.get("/rules/replays/{job_id}", response_class=HTMLResponse, response_model=None)
 def replay_page(request: Request, viewer: ViewerDep, job_id: str) -> Response:
     viewer.caller.allow()
-    job = replays.get_job(application(request).uow(), job_id)
+    job = replays.get_job(application(request).read_uow(), job_id)
     template = "replay_status.html" if request.headers.get("HX-Request") else "replay.html"
     return render(request, viewer, template, job=job, kpi_rows=REPLAY_KPIS)
 
@@ -593,7 +593,7 @@ def replay_page(request: Request, viewer: ViewerDep, job_id: str) -> Response:
 def publish_draft(request: Request, viewer: FormViewerDep, job_id: str) -> RedirectResponse:
     viewer.caller.allow()
     app = application(request)
-    job = replays.get_job(app.uow(), job_id)
+    job = replays.get_job(app.read_uow(), job_id)
     draft = job.parameters.get("draft")
     if job.status != "done" or not isinstance(draft, dict):
         return back(f"/rules/replays/{job_id}", error="Only a finished replay can be published.")

@@ -36,7 +36,7 @@ def get_availability(
 ) -> AvailabilityOut:
     caller.allow("channel", "node")
     application: Application = request.app.state.application
-    result = inventory_service.availability(application.uow(), sku, channel)
+    result = inventory_service.availability(application.read_uow(), sku, channel)
     out = AvailabilityOut(
         sku=sku,
         channel=channel,
@@ -50,7 +50,7 @@ def get_availability(
         destination = geocode(postal_code, country)
     except UnknownPostalCode as error:
         raise InvalidInput("request", [Problem("query.postal_code", str(error))]) from None
-    network = network_service.current_network(application.uow()).network
+    network = network_service.current_network(application.read_uow()).network
     level = network.channels[channel].service_level if channel else None
     estimates = delivery_estimates(
         network, sku, result.per_node, destination, level, application.clock.now()

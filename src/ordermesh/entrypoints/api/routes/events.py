@@ -23,7 +23,7 @@ def list_events(
 ) -> EventPage:
     caller.allow()
     application: Application = request.app.state.application
-    events = order_service.list_events(application.uow(), after, limit)
+    events = order_service.list_events(application.read_uow(), after, limit)
     return EventPage(
         items=[
             EventOut(

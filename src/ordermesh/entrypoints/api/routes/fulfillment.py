@@ -58,13 +58,13 @@ def request_out(view: RequestView) -> FulfillmentRequestOut:
 
 def _answer(application: Application, request: FulfillmentRequest) -> FulfillmentRequestOut:
     """A changed request, read back with its order as the node receives it."""
-    return request_out(fulfillment_service.get_request_view(application.uow(), request.id))
+    return request_out(fulfillment_service.get_request_view(application.read_uow(), request.id))
 
 
 def _own_request(application: Application, caller: Caller, request_id: str) -> None:
     """403 unless the request is at the caller's node (or the caller is admin)."""
     caller.allow("node")
-    found = fulfillment_service.get_request(application.uow(), request_id)
+    found = fulfillment_service.get_request(application.read_uow(), request_id)
     caller.for_node(found.node_id)
 
 
@@ -86,7 +86,7 @@ def list_requests(
 ) -> FulfillmentRequestPage:
     caller.for_node(node)
     application = _application(request)
-    network_service.current_network(application.uow()).network.node(node)
+    network_service.current_network(application.read_uow()).network.node(node)
     statuses: set[RequestStatus] | None = None
     if status:
         statuses = set()
@@ -96,7 +96,7 @@ def list_requests(
             else:
                 statuses.add(RequestStatus(value))
     page = fulfillment_service.list_requests(
-        application.uow(), node, statuses, cursor=cursor, limit=limit
+        application.read_uow(), node, statuses, cursor=cursor, limit=limit
     )
     return FulfillmentRequestPage(
         items=[request_out(r) for r in page.items], next_cursor=page.next_cursor
@@ -113,7 +113,7 @@ def get_request(
 ) -> FulfillmentRequestOut:
     application = _application(request)
     _own_request(application, caller, request_id)
-    return request_out(fulfillment_service.get_request_view(application.uow(), request_id))
+    return request_out(fulfillment_service.get_request_view(application.read_uow(), request_id))
 
 
 @router.post(

@@ -50,7 +50,7 @@ def readyz(request: Request) -> Response:
         head = head_revision()
         checks["migrations"] = "ok" if revision == head else f"at {revision}, expected {head}"
         try:
-            version = network_service.current_network(application.uow()).version
+            version = network_service.current_network(application.read_uow()).version
             checks["network"] = f"ok (version {version})"
         except NetworkNotLoaded:
             checks["network"] = "no network loaded"

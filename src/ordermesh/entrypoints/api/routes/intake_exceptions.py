@@ -55,7 +55,7 @@ def _application(request: Request) -> Application:
 
 def _visible(application: Application, caller: Caller, exception_id: str) -> IntakeException:
     caller.allow("channel")
-    found = intake_service.get_exception(application.uow(), exception_id)
+    found = intake_service.get_exception(application.read_uow(), exception_id)
     if not caller.is_admin and caller.scope != found.channel:
         raise UnknownIntakeException(exception_id)
     return found
@@ -76,7 +76,11 @@ def list_intake_exceptions(
             caller.for_channel(channel)
         channel = caller.scope
     page = intake_service.list_exceptions(
-        _application(request).uow(), status=status_, channel=channel, cursor=cursor, limit=limit
+        _application(request).read_uow(),
+        status=status_,
+        channel=channel,
+        cursor=cursor,
+        limit=limit,
     )
     return IntakeExceptionPage(
         items=[intake_exception_out(e) for e in page.items], next_cursor=page.next_cursor

@@ -22,7 +22,7 @@ router = APIRouter(prefix="/v1", tags=["network"])
 def get_network(request: Request, caller: CallerDep) -> NetworkSummary:
     caller.allow("channel", "node")
     application: Application = request.app.state.application
-    current = network_service.current_network(application.uow())
+    current = network_service.current_network(application.read_uow())
     network = current.network
     by_type: dict[str, int] = {}
     for node in network.nodes.values():
@@ -94,7 +94,7 @@ def rule_set_view(rule_set: RuleSet, state: WindowState) -> RuleSetView:
 def get_rule_sets(request: Request, caller: CallerDep) -> RuleSets:
     caller.allow("channel", "node")
     application: Application = request.app.state.application
-    network = network_service.current_network(application.uow()).network
+    network = network_service.current_network(application.read_uow()).network
     if not network.rule_sets:
         return RuleSets(
             source="default", rule_sets=[rule_set_view(DEFAULT_RULE_SET, WindowState.LIVE)]

@@ -179,7 +179,7 @@ def place_command(
 ) -> PlaceOrder:
     service_level = body.service_level
     if service_level is None:
-        channel = network_service.current_network(application.uow()).network.channels.get(
+        channel = network_service.current_network(application.read_uow()).network.channels.get(
             body.channel
         )
         service_level = channel.service_level if channel is not None else "standard"
@@ -205,7 +205,7 @@ def place_command(
 def _own_order(application: Application, caller: Caller, order_id: str) -> OrderView:
     """The order, if the caller may see it: 403 for another channel's order."""
     caller.allow("channel")
-    view = order_service.get_order(application.uow(), order_id)
+    view = order_service.get_order(application.read_uow(), order_id)
     caller.for_channel(view.channel)
     return view
 
@@ -214,7 +214,7 @@ def _readable_order(application: Application, caller: Caller, order_id: str) -> 
     """The order, if the caller may read it and its recipient (personal data): admin, its
     channel, or a node holding one of its requests; 403 for anyone else."""
     caller.allow("channel", "node")
-    view = order_service.get_order(application.uow(), order_id)
+    view = order_service.get_order(application.read_uow(), order_id)
     if caller.kind == "node":
         caller.for_any_node(view.readers)
     else:
@@ -298,7 +298,7 @@ def list_orders(
         if value is not None and value.utcoffset() is None:
             raise InvalidInput("request", [Problem(f"query.{name}", "must carry a time zone")])
     page = order_service.list_orders(
-        _application(request).uow(),
+        _application(request).read_uow(),
         status=status_,
         channel=channel,
         created_from=created_from,
@@ -332,7 +332,7 @@ def get_history(request: Request, caller: CallerDep, order_id: OrderId) -> list[
             reason=entry.reason,
             at=entry.at,
         )
-        for entry in order_service.order_history(application.uow(), order_id)
+        for entry in order_service.order_history(application.read_uow(), order_id)
     ]
 
 

@@ -64,4 +64,6 @@ def get_overview(
     if caller.kind == "channel":
         channel = caller.for_channel(channel or str(caller.scope)).scope
     application: Application = request.app.state.application
-    return overview_out(overview(application.uow(), application.clock, period, channel), channel)
+    return overview_out(
+        overview(application.read_uow(), application.clock, period, channel), channel
+    )

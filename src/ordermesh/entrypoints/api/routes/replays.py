@@ -69,11 +69,11 @@ def post_replay(request: Request, caller: CallerDep, body: ReplayIn) -> ReplayOu
             raise InvalidInput("replay", [Problem(name, "must carry a time zone")])
     since = body.since or application.clock.now() - timedelta(days=body.days)
     job_id = rule_drafts.start_replay(application, body.draft, since, body.until, caller.actor)
-    return replay_out(replays.get_job(application.uow(), job_id))
+    return replay_out(replays.get_job(application.read_uow(), job_id))
 
 
 @router.get("/{replay_id}", response_model=ReplayOut, summary="A replay's progress and result")
 def get_replay(request: Request, caller: CallerDep, replay_id: str) -> ReplayOut:
     caller.allow()
     application: Application = request.app.state.application
-    return replay_out(replays.get_job(application.uow(), replay_id))
+    return replay_out(replays.get_job(application.read_uow(), replay_id))

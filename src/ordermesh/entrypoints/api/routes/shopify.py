@@ -72,7 +72,7 @@ def shopify_order(
     body: Annotated[bytes, Depends(_raw_body)],
 ) -> OrderOut | JSONResponse:
     application: Application = request.app.state.application
-    network = network_service.current_network(application.uow()).network
+    network = network_service.current_network(application.read_uow()).network
     channel, secret = shopify_service.shopify_channel(network, channel_id)
     if not shopify_service.verify_hmac(
         secret, body, request.headers.get(shopify_service.HMAC_HEADER)
