@@ -27,11 +27,15 @@ from ordermesh.adapters.geocoding import geocode
 from ordermesh.bootstrap import bootstrap
 from ordermesh.config import Settings
 from ordermesh.demo import demo_inventory_path, demo_network_path
+from ordermesh.domain.errors import Problem
+from ordermesh.domain.intake import IntakeSource
 from ordermesh.domain.order import OrderLine, ShipTo
 from ordermesh.entrypoints.api.api_keys import create_key
+from ordermesh.services import intake_exceptions as intake_service
 from ordermesh.services import inventory as inventory_service
 from ordermesh.services import network as network_service
 from ordermesh.services import orders as order_service
+from ordermesh.services.intake_ports import NewIntakeException
 from ordermesh.services.orders import PlaceOrder
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -48,6 +52,7 @@ class Console:
     base_url: str
     keys: dict[str, str]
     orders: dict[str, list[str]] = field(default_factory=dict)  # channel -> order ids
+    database_url: str = ""
 
 
 def _prepare(database_url: str) -> tuple[dict[str, str], dict[str, list[str]]]:
@@ -95,7 +100,7 @@ def console(api_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
     log = tmp_path_factory.mktemp("console") / "server.log"
     process, base_url = start_server(api_database_url, log)
     try:
-        yield Console(base_url, keys, placed)
+        yield Console(base_url, keys, placed, api_database_url)
     finally:
         stop_server(process)
 
@@ -390,3 +395,72 @@ def test_stock_received_from_the_console_resolves_a_backorder_in_the_exceptions_
     assert order_id not in page.get_by_test_id("backorders").inner_text()
     with _api(console) as admin:
         assert admin.get(f"/v1/orders/{order_id}").json()["status"] == "routed"
+
+
+def _keep_intake_exception(console: Console, channel: str, sku: str) -> str:
+    """An order a Shopify-like channel sent with a SKU the network does not sell, kept as
+    the webhook would keep it."""
+    application = bootstrap(Settings(database_url=console.database_url))
+    try:
+        kept = intake_service.keep(
+            application.uow(),
+            NewIntakeException(
+                channel=channel,
+                source=IntakeSource.API,
+                topic="orders/create",
+                external_id=f"#{uuid.uuid4().hex[:6]}",
+                payload=f'{{"line_items": [{{"sku": "{sku}", "quantity": 1}}]}}',
+                reasons=(Problem("line_items[0].sku", f"unknown SKU or bundle {sku!r}"),),
+            ),
+            application.clock,
+        )
+        return kept.id
+    finally:
+        application.close()
+
+
+def test_an_intake_exception_is_retried_then_dismissed_with_a_reason(
+    console: Console, watched: Watched
+) -> None:
+    exception_id = _keep_intake_exception(console, "web", "GHOST-SKU-1")
+    watched.sign_in(console.keys["channel:web"])
+    page = watched.page
+    page.goto("/exceptions")
+    row = page.locator(f"#intake-{exception_id}")
+    assert "unknown SKU or bundle 'GHOST-SKU-1'" in row.inner_text()
+    watched.shot("exceptions-intake")
+    row.get_by_role("button", name=f"Retry {exception_id}").click()
+    page.wait_for_load_state()
+    # An API payload cannot be read again: the retry says so and the exception stays open.
+    assert "still cannot be placed" in page.get_by_role("alert").inner_text()
+    row = page.locator(f"#intake-{exception_id}")
+    row.get_by_label(f"Why dismiss {exception_id}").fill("customer reordered by phone")
+    row.get_by_role("button", name=f"Dismiss {exception_id}").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("status").inner_text() == f"{exception_id} dismissed."
+    assert not page.locator(f"#intake-{exception_id}").count()
+    with _api(console) as api:
+        dismissed = api.get(f"/v1/intake-exceptions/{exception_id}").json()
+    assert dismissed["status"] == "dismissed"
+    assert dismissed["resolution"] == "customer reordered by phone"
+
+
+def test_a_channel_key_sees_only_its_own_channels_intake_exceptions(
+    console: Console, watched: Watched
+) -> None:
+    theirs = _keep_intake_exception(console, "web", "GHOST-SKU-2")
+    watched.sign_in(console.keys["channel:amazon"])
+    page = watched.page
+    page.goto("/exceptions")
+    assert theirs not in page.get_by_test_id("intake-exceptions").inner_text()
+    assert not page.get_by_test_id("backorders").count()  # the admin's queue is not shown
+    with httpx.Client(base_url=console.base_url, timeout=30.0) as client:
+        client.post("/sign-in", data={"key": console.keys["channel:amazon"], "next": "/"})
+        form = client.get("/exceptions").text
+        token = form.split('name="csrf_token" value="')[1].split('"')[0]
+        refused = client.post(
+            f"/exceptions/intake/{theirs}/dismiss", data={"csrf_token": token, "reason": "x"}
+        )
+        assert refused.status_code == 303 and "error=" in refused.headers["location"]
+    with _api(console) as api:
+        assert api.get(f"/v1/intake-exceptions/{theirs}").json()["status"] == "open"

@@ -17,20 +17,24 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from ordermesh.domain.errors import InvalidInput, OrdermeshError, Problem
+from ordermesh.domain.errors import InvalidInput, OrdermeshError, Problem, UnknownIntakeException
+from ordermesh.domain.intake import IntakeStatus
 from ordermesh.domain.inventory import AdjustmentReason
 from ordermesh.domain.lifecycle import OrderStatus, RejectReason, RequestStatus
 from ordermesh.entrypoints import rule_drafts
 from ordermesh.entrypoints.api.errors import ApiError
+from ordermesh.entrypoints.api.routes.intake_exceptions import intake_for
 from ordermesh.entrypoints.console import session as sessions
 from ordermesh.entrypoints.console.map_view import network_map
 from ordermesh.entrypoints.console.session import FormViewerDep, Viewer, ViewerDep, application
 from ordermesh.services import console_sessions, events_delivery, replays
 from ordermesh.services import fulfillment as fulfillment_service
+from ordermesh.services import intake_exceptions as intake_service
 from ordermesh.services import inventory as inventory_service
 from ordermesh.services import network as network_service
 from ordermesh.services import orders as order_service
 from ordermesh.services.exception_queue import exception_queue
+from ordermesh.services.intake_ports import IntakeException
 from ordermesh.services.overview import PERIODS, overview
 
 router = APIRouter(include_in_schema=False)
@@ -605,10 +609,78 @@ REPLAY_KPIS = (
 
 @router.get("/exceptions", response_class=HTMLResponse, response_model=None)
 def exceptions_page(request: Request, viewer: ViewerDep) -> Response:
-    viewer.caller.allow()
+    """Admin sees the whole queue; a channel key its own channel's intake exceptions."""
+    caller = viewer.caller.allow("channel")
     app = application(request)
-    queue = exception_queue(app.uow(), app.deliveries())
-    return render(request, viewer, "exceptions.html", queue=queue)
+    intake = intake_service.list_exceptions(
+        app.uow(),
+        status=IntakeStatus.OPEN,
+        channel=_channel_scope(viewer),
+        limit=intake_service.MAX_PAGE,
+    )
+    queue = exception_queue(app.uow(), app.deliveries(), app.partners) if caller.is_admin else None
+    return render(request, viewer, "exceptions.html", queue=queue, intake=intake.items)
+
+
+def _own_intake(request: Request, viewer: Viewer, exception_id: str) -> IntakeException:
+    """The exception, if the viewer may act on it: another channel's is unknown to it."""
+    caller = viewer.caller.allow("channel")
+    found = intake_service.get_exception(application(request).uow(), exception_id)
+    if not caller.is_admin and caller.scope != found.channel:
+        raise UnknownIntakeException(exception_id)
+    return found
+
+
+@router.post("/exceptions/intake/{exception_id}/retry")
+def retry_intake(request: Request, viewer: FormViewerDep, exception_id: str) -> RedirectResponse:
+    app = application(request)
+    outcome: list[IntakeException] = []
+
+    def run() -> None:
+        found = _own_intake(request, viewer, exception_id)
+        outcome.append(
+            intake_service.retry(
+                app.uow,
+                exception_id,
+                intake_for(found.source),
+                app.clock,
+                actor=f"console:{viewer.caller.role}",
+                routing=app.routing,
+            )
+        )
+
+    answer = act("/exceptions", run, "")
+    if not outcome:
+        return answer
+    retried = outcome[0]
+    if retried.status is IntakeStatus.RESOLVED:
+        return back("/exceptions", notice=f"{exception_id} placed as order {retried.order_id}.")
+    reasons = "; ".join(str(reason) for reason in retried.reasons)
+    return back("/exceptions", error=f"{exception_id} still cannot be placed: {reasons}")
+
+
+@router.post("/exceptions/intake/{exception_id}/dismiss")
+def dismiss_intake(
+    request: Request,
+    viewer: FormViewerDep,
+    exception_id: str,
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> RedirectResponse:
+    app = application(request)
+    if not reason.strip():
+        return back("/exceptions", error="Say why the exception is dismissed.")
+
+    def run() -> None:
+        _own_intake(request, viewer, exception_id)
+        intake_service.dismiss(
+            app.uow(),
+            exception_id,
+            reason.strip(),
+            app.clock,
+            actor=f"console:{viewer.caller.role}",
+        )
+
+    return act("/exceptions", run, f"{exception_id} dismissed.")
 
 
 @router.post("/exceptions/dead-letters/{dead_letter_id}/replay")
