@@ -464,3 +464,60 @@ def test_a_channel_key_sees_only_its_own_channels_intake_exceptions(
         assert refused.status_code == 303 and "error=" in refused.headers["location"]
     with _api(console) as api:
         assert api.get(f"/v1/intake-exceptions/{theirs}").json()["status"] == "open"
+
+
+def test_orders_are_found_by_external_id_node_and_date(console: Console, watched: Watched) -> None:
+    watched.sign_in(console.keys["admin"])
+    page = watched.page
+    page.goto("/orders")
+    page.get_by_label("External id").fill("console-7")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_load_state()
+    rows = page.locator("table.list tbody tr")
+    assert rows.count() == 1 and "console-7" in rows.inner_text()
+    page.goto("/orders")
+    page.get_by_label("Node").select_option("DC-RENO")
+    page.get_by_label("From").fill("2000-01-01")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_load_state()
+    assert "node=DC-RENO" in page.url
+    with _api(console) as api:
+        at_reno = api.get("/v1/nodes/DC-RENO/fulfillment-requests", params={"limit": 200}).json()
+    listed = set(page.locator("table.list tbody tr td:first-child").all_inner_texts())
+    assert {r["order_id"] for r in at_reno["items"]} & listed
+    watched.shot("orders-filtered")
+    page.goto("/orders?to=2000-01-01")
+    assert page.locator("table.list tbody tr").inner_text() == "No orders match."
+
+
+def test_an_address_change_routes_the_order_again_and_a_refusal_shows_on_the_page(
+    console: Console, watched: Watched
+) -> None:
+    moved, kept = console.orders["web"][10], console.orders["web"][11]
+    with _api(console) as api:
+        request_id = api.get(f"/v1/orders/{kept}").json()["shipments"][0]["id"]
+        assert api.post(f"/v1/fulfillment-requests/{request_id}/accept").status_code == 200
+    watched.sign_in(console.keys["admin"])
+    page = watched.page
+    page.goto(f"/orders/{moved}")
+    page.get_by_text("Change address", exact=True).first.click()
+    form = page.get_by_test_id("address-form")
+    form.get_by_label("Postal code").fill("33101")
+    form.get_by_label("Recipient name").fill("Ada Lovelace")
+    form.get_by_label("City").fill("New York")
+    form.get_by_role("button", name="Change address").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("status").inner_text() == "Address changed; the order was routed again."
+    with _api(console) as api:
+        after = api.get(f"/v1/orders/{moved}").json()
+    assert after["ship_to"]["postal_code"] == "33101"
+    assert after["ship_to"]["name"] == "Ada Lovelace"
+    watched.shot("order-address")
+    page.goto(f"/orders/{kept}")
+    page.get_by_text("Change address", exact=True).first.click()
+    page.get_by_test_id("address-form").get_by_label("Postal code").fill("33101")
+    page.get_by_test_id("address-form").get_by_role("button", name="Change address").click()
+    page.wait_for_load_state()
+    assert "accepted" in page.get_by_role("alert").inner_text()
+    with _api(console) as api:
+        assert api.get(f"/v1/orders/{kept}").json()["ship_to"]["postal_code"] != "33101"

@@ -280,6 +280,9 @@ class OrderFilter:
     channel: str | None = None
     created_from: datetime | None = None  # inclusive
     created_to: datetime | None = None  # exclusive
+    node: str | None = None  # orders with a fulfillment request at this node
+    sku: str | None = None  # orders with a line of this SKU or bundle
+    external_id: str | None = None  # the channel's own order id
 
 
 class OrderRepository(Protocol):

@@ -9,21 +9,25 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Mapping
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 
 from ordermesh.domain.errors import InvalidInput, OrdermeshError, Problem, UnknownIntakeException
 from ordermesh.domain.intake import IntakeStatus
 from ordermesh.domain.inventory import AdjustmentReason
 from ordermesh.domain.lifecycle import OrderStatus, RejectReason, RequestStatus
+from ordermesh.domain.order import RECIPIENT_FIELDS
 from ordermesh.entrypoints import rule_drafts
+from ordermesh.entrypoints.api.dtos import ShipToIn
 from ordermesh.entrypoints.api.errors import ApiError
 from ordermesh.entrypoints.api.routes.intake_exceptions import intake_for
+from ordermesh.entrypoints.api.routes.orders import ship_to
 from ordermesh.entrypoints.console import session as sessions
 from ordermesh.entrypoints.console.map_view import network_map
 from ordermesh.entrypoints.console.session import FormViewerDep, Viewer, ViewerDep, application
@@ -172,22 +176,55 @@ def overview_tiles(request: Request, viewer: ViewerDep) -> Response:
 # -- orders ------------------------------------------------------------------------------------
 
 
+def _day(value: str, field: str, problems: list[Problem]) -> datetime | None:
+    """A ``YYYY-MM-DD`` date field as the UTC midnight starting that day."""
+    if not value:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(value), time(), tzinfo=UTC)
+    except ValueError:
+        problems.append(Problem(field, f"{value!r} is not a date (YYYY-MM-DD)"))
+        return None
+
+
 @router.get("/orders", response_class=HTMLResponse, response_model=None)
 def orders_page(
     request: Request,
     viewer: ViewerDep,
     status: Annotated[str, Query(max_length=40)] = "",
     channel: Annotated[str, Query(max_length=100)] = "",
+    node: Annotated[str, Query(max_length=100)] = "",
+    sku: Annotated[str, Query(max_length=100)] = "",
+    external_id: Annotated[str, Query(max_length=200)] = "",
+    created_from: Annotated[str, Query(alias="from", max_length=10)] = "",
+    created_to: Annotated[str, Query(alias="to", max_length=10)] = "",
     cursor: Annotated[str, Query(max_length=500)] = "",
     format: Annotated[str, Query(max_length=10)] = "",
 ) -> Response:
     caller = viewer.caller.allow("channel")
     scope = _channel_scope(viewer)
     wanted_status = OrderStatus(status) if status in set(OrderStatus) else None
+    problems: list[Problem] = []
+    since = _day(created_from.strip(), "from", problems)
+    until = _day(created_to.strip(), "to", problems)
+    filters = {
+        "status": status,
+        "channel": "" if scope else channel,
+        "node": node,
+        "sku": sku,
+        "external_id": external_id,
+        "from": created_from,
+        "to": created_to,
+    }
     page = order_service.list_orders(
         application(request).uow(),
         status=wanted_status,
-        channel=scope if scope is not None else (channel or None),
+        channel=scope if scope is not None else (channel.strip() or None),
+        node=node.strip() or None,
+        sku=sku.strip() or None,
+        external_id=external_id.strip() or None,
+        created_from=since,
+        created_to=None if until is None else until + timedelta(days=1),  # the whole day
         cursor=cursor or None,
         limit=ORDER_PAGE if format != "csv" else order_service.MAX_PAGE,
     )
@@ -208,14 +245,16 @@ def orders_page(
                 for view in page.items
             ),
         )
-    filters = {"status": status, "channel": "" if scope else channel}
+    network = network_service.current_network(application(request).uow()).network
     return render(
         request,
         viewer,
         "orders.html",
         page=page,
         filters=filters,
+        problem="; ".join(str(p) for p in problems),
         statuses=[str(s) for s in OrderStatus],
+        nodes=sorted(network.nodes),
         is_admin=caller.is_admin,
         next_query=urlencode({**filters, "cursor": page.next_cursor or ""}),
         csv_query=urlencode({**filters, "format": "csv"}),
@@ -338,6 +377,41 @@ def release(request: Request, viewer: FormViewerDep, order_id: str) -> RedirectR
         )
 
     return act(f"/orders/{order_id}", run, "Order released.")
+
+
+ADDRESS_FIELDS = ("postal_code", "country", *RECIPIENT_FIELDS)
+
+
+@router.post("/orders/{order_id}/address")
+async def change_address(
+    request: Request, viewer: FormViewerDep, order_id: str
+) -> RedirectResponse:
+    """Ship to the address typed in; a node that has accepted any of it refuses (409)."""
+    form = await request.form()
+    given = {name: str(form.get(name, "")).strip() or None for name in ADDRESS_FIELDS}
+    path = f"/orders/{order_id}"
+    try:
+        body = ShipToIn.model_validate({k: v for k, v in given.items() if v is not None})
+    except ValidationError as error:
+        problems = [
+            Problem(".".join(str(part) for part in e["loc"]) or "address", e["msg"])
+            for e in error.errors()
+        ]
+        return back(path, error=_message(InvalidInput("address", problems)))
+    app = application(request)
+
+    def run() -> None:
+        _own_order(request, viewer, order_id)
+        order_service.change_address(
+            app.uow(),
+            order_id,
+            ship_to(body, "ship_to"),
+            app.clock,
+            actor=f"console:{viewer.caller.role}",
+            routing=app.routing,
+        )
+
+    return act(path, run, "Address changed; the order was routed again.")
 
 
 # -- a node's work queue ------------------------------------------------------------------------
