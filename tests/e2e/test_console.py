@@ -521,3 +521,49 @@ def test_an_address_change_routes_the_order_again_and_a_refusal_shows_on_the_pag
     assert "accepted" in page.get_by_role("alert").inner_text()
     with _api(console) as api:
         assert api.get(f"/v1/orders/{kept}").json()["ship_to"]["postal_code"] != "33101"
+
+
+def test_the_nodes_page_maps_every_node_and_disables_and_enables_one(
+    console: Console, watched: Watched
+) -> None:
+    with _api(console) as api:
+        version = api.get("/v1/network").json()["version"]
+    network = load_network_file(demo_network_path().read_bytes(), "demo")[1]
+    watched.sign_in(console.keys["admin"])
+    page = watched.page
+    page.goto("/nodes")
+    assert page.get_by_test_id("nodes").locator("tbody tr").count() == len(network.nodes)
+    assert page.locator("svg.map circle.node").count() == len(network.nodes)
+    reno = page.locator("#node-DC-RENO").inner_text()
+    assert "warehouse" in reno and "/ 8500" in reno
+    watched.shot("nodes")
+    page.get_by_role("button", name="Disable ST-VEGAS").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("status").inner_text() == (
+        f"ST-VEGAS disabled: network version {version + 1}."
+    )
+    assert page.get_by_test_id("enabled-ST-VEGAS").inner_text() == "no"
+    page.get_by_role("button", name="Enable ST-VEGAS").click()
+    page.wait_for_load_state()
+    assert page.get_by_test_id("enabled-ST-VEGAS").inner_text() == "yes"
+    csv_text = page.request.get("/nodes?format=csv").text()
+    assert csv_text.startswith("node,name,type,enabled") and "ST-VEGAS" in csv_text
+
+
+def test_the_inventory_page_shows_a_skus_movements_and_its_stock_on_the_map(
+    console: Console, watched: Watched
+) -> None:
+    watched.sign_in(console.keys["admin"])
+    page = watched.page
+    page.goto("/inventory?sku=MUG-WHITE")
+    page.get_by_label("Node").select_option("DC-RENO")
+    page.get_by_label("Units (+ or -)").fill("-2")
+    page.get_by_label("Reason").select_option("damage")
+    page.get_by_role("button", name="Adjust").click()
+    page.wait_for_load_state()
+    latest = page.get_by_test_id("journal").locator("tbody tr").first.inner_text()
+    assert "DC-RENO" in latest and "damage" in latest and "console:admin" in latest
+    assert page.get_by_test_id("ats-map").locator("circle.node").count() > 0
+    watched.shot("inventory-journal")
+    csv_text = page.request.get("/inventory?sku=MUG-WHITE&format=journal").text()
+    assert csv_text.splitlines()[1].split(",")[2] == "DC-RENO"

@@ -93,7 +93,11 @@ class InventoryRepository(Protocol):
         """Release every open reservation under ``reference``; return units released."""
         ...
 
-    def journal(self, node_id: str | None = None, limit: int = 100) -> Sequence[JournalEntry]: ...
+    def journal(
+        self, node_id: str | None = None, limit: int = 100, sku: str | None = None
+    ) -> Sequence[JournalEntry]:
+        """Newest first, of one node and/or one SKU when given."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,13 +23,13 @@ from ordermesh.domain.intake import IntakeStatus
 from ordermesh.domain.inventory import AdjustmentReason
 from ordermesh.domain.lifecycle import OrderStatus, RejectReason, RequestStatus
 from ordermesh.domain.order import RECIPIENT_FIELDS
-from ordermesh.entrypoints import rule_drafts
+from ordermesh.entrypoints import network_edits, rule_drafts
 from ordermesh.entrypoints.api.dtos import ShipToIn
 from ordermesh.entrypoints.api.errors import ApiError
 from ordermesh.entrypoints.api.routes.intake_exceptions import intake_for
 from ordermesh.entrypoints.api.routes.orders import ship_to
 from ordermesh.entrypoints.console import session as sessions
-from ordermesh.entrypoints.console.map_view import network_map
+from ordermesh.entrypoints.console.map_view import network_map, nodes_map
 from ordermesh.entrypoints.console.session import FormViewerDep, Viewer, ViewerDep, application
 from ordermesh.services import console_sessions, events_delivery, replays
 from ordermesh.services import fulfillment as fulfillment_service
@@ -39,6 +39,7 @@ from ordermesh.services import network as network_service
 from ordermesh.services import orders as order_service
 from ordermesh.services.exception_queue import exception_queue
 from ordermesh.services.intake_ports import IntakeException
+from ordermesh.services.node_status import node_statuses
 from ordermesh.services.overview import PERIODS, overview
 
 router = APIRouter(include_in_schema=False)
@@ -571,6 +572,57 @@ def inventory_page(
             ["node", "available_to_sell"],
             ([node, units] for node, units in sorted(found.per_node.items())),
         )
+    movements = (
+        inventory_service.journal(app.uow(), sku.strip())
+        if sku and found is not None and scope is None
+        else []
+    )
+    if viewer.caller.kind == "node":
+        movements = [m for m in movements if m.change.node_id == viewer.caller.scope]
+    if found is not None and format == "journal":
+        return _csv(
+            f"journal-{found.item}.csv",
+            [
+                "id",
+                "at",
+                "node",
+                "sku",
+                "kind",
+                "on_hand_before",
+                "on_hand_after",
+                "safety_stock_before",
+                "safety_stock_after",
+                "reason",
+                "actor",
+            ],
+            (
+                [
+                    m.id,
+                    m.at.isoformat(),
+                    m.change.node_id,
+                    m.change.sku,
+                    str(m.change.kind),
+                    m.change.on_hand_before,
+                    m.change.on_hand_after,
+                    m.change.safety_stock_before,
+                    m.change.safety_stock_after,
+                    m.change.reason,
+                    m.actor,
+                ]
+                for m in movements
+            ),
+        )
+    network = network_service.current_network(app.uow()).network
+    ats_map = None
+    if found is not None:
+        most = max(found.per_node.values(), default=0) or 1
+        ats_map = nodes_map(
+            network,
+            f"Map of where {found.item} is available to sell",
+            {n: ("candidate" if units > 0 else "removed") for n, units in found.per_node.items()},
+            {n: f"{units} available to sell" for n, units in found.per_node.items()},
+            {n: 4 + 10 * (units / most) ** 0.5 for n, units in found.per_node.items()},
+        )
     return render(
         request,
         viewer,
@@ -579,7 +631,10 @@ def inventory_page(
         channel=channel,
         found=found,
         problem=problem,
+        movements=movements,
+        ats_map=ats_map,
         csv_query=urlencode({"sku": sku, "channel": channel, "format": "csv"}),
+        journal_csv_query=urlencode({"sku": sku, "format": "journal"}),
         reasons=[str(r) for r in AdjustmentReason],
         nodes=sorted(network_service.current_network(app.uow()).network.nodes)
         if viewer.caller.is_admin
@@ -587,6 +642,90 @@ def inventory_page(
         if viewer.caller.kind == "node"
         else [],
     )
+
+
+# -- nodes -------------------------------------------------------------------------------------
+
+
+@router.get("/nodes", response_class=HTMLResponse, response_model=None)
+def nodes_page(
+    request: Request, viewer: ViewerDep, format: Annotated[str, Query(max_length=10)] = ""
+) -> Response:
+    viewer.caller.allow()
+    app = application(request)
+    statuses = node_statuses(app.uow(), app.clock)
+    if format == "csv":
+        return _csv(
+            "nodes.csv",
+            [
+                "node",
+                "name",
+                "type",
+                "enabled",
+                "ships_on",
+                "shipments",
+                "shipments_per_day",
+                "open_requests",
+            ],
+            (
+                [
+                    s.node.id,
+                    s.node.name,
+                    str(s.node.type),
+                    s.node.enabled,
+                    s.ships_on.isoformat() if s.ships_on else "",
+                    s.shipments,
+                    s.node.shipments_per_day or "",
+                    s.open_requests,
+                ]
+                for s in statuses
+            ),
+        )
+    network = network_service.current_network(app.uow()).network
+    most = max((s.open_requests for s in statuses), default=0) or 1
+    return render(
+        request,
+        viewer,
+        "nodes.html",
+        statuses=statuses,
+        nodes_svg=nodes_map(
+            network,
+            "Map of the network's nodes, sized by open requests",
+            {s.node.id: ("candidate" if s.node.enabled else "removed") for s in statuses},
+            {
+                s.node.id: f"{s.node.type}, {'enabled' if s.node.enabled else 'disabled'}, "
+                f"{s.open_requests} open requests"
+                for s in statuses
+            },
+            {s.node.id: 4 + 8 * (s.open_requests / most) ** 0.5 for s in statuses},
+        ),
+    )
+
+
+@router.post("/nodes/{node_id}/enabled")
+def switch_node(
+    request: Request,
+    viewer: FormViewerDep,
+    node_id: str,
+    enabled: Annotated[str, Form(max_length=5)],
+) -> RedirectResponse:
+    """Load the live network with the node enabled or disabled as the next version; the
+    requests a disabled node had not accepted are routed elsewhere."""
+    viewer.caller.allow()
+    turn_on = enabled == "1"
+    outcome: list[tuple[int, bool]] = []
+
+    def run() -> None:
+        outcome.append(network_edits.set_node_enabled(application(request), node_id, turn_on))
+
+    answer = act("/nodes", run, "")
+    if not outcome:
+        return answer
+    version, created = outcome[0]
+    state = "enabled" if turn_on else "disabled"
+    if not created:
+        return back("/nodes", notice=f"{node_id} was already {state}.")
+    return back("/nodes", notice=f"{node_id} {state}: network version {version}.")
 
 
 # -- rules: read, draft, replay on history, publish ---------------------------------------------
