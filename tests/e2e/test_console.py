@@ -186,6 +186,9 @@ def test_the_overview_shows_the_same_figures_as_the_api(console: Console, watche
     assert page.get_by_test_id("today-backordered-units").inner_text() == str(
         figures["backordered_units"]
     )
+    bars = page.get_by_test_id("orders-per-day").locator("rect.day")
+    assert bars.count() == 30
+    assert bars.last.locator("title").text_content().endswith(f": {ORDERS}")
     watched.shot("overview")
     page.get_by_test_id("today-routed").click()
     page.wait_for_load_state()

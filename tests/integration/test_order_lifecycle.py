@@ -28,7 +28,7 @@ from ordermesh.domain.inventory import AdjustmentReason, SnapshotLine
 from ordermesh.domain.lifecycle import EntityKind, OrderStatus, RejectReason, RequestStatus
 from ordermesh.domain.model import Location
 from ordermesh.domain.order import OrderLine, ShipTo
-from ordermesh.services import fulfillment, inventory, network, orders
+from ordermesh.services import fulfillment, inventory, network, orders, overview
 from ordermesh.services.orders import OrderView, PlaceOrder
 from ordermesh.services.ports import FulfillmentRequest
 
@@ -567,3 +567,22 @@ def test_orders_are_found_by_node_sku_and_the_channels_own_id(shop: Shop) -> Non
     assert found(node="DC-OHIO", sku="MUG-BLUE") == {mug.id}
     assert found(external_id="web-1003") == {waiting.id}
     assert found(external_id="web-9999") == set()
+
+
+def test_orders_per_day_counts_each_utc_day_of_the_window_zero_days_included(
+    shop: Shop,
+) -> None:
+    shop.place(("MUG-BLUE", 1))
+    shop.clock._now += timedelta(days=2)  # two days pass
+    shop.place(("MUG-BLUE", 1))
+    shop.place(("MUG-BLUE", 1), channel="amazon")
+    today = shop.clock.now().date()
+
+    days = overview.orders_per_day(shop.uow(), shop.clock, days=4)
+    assert days == [
+        (today - timedelta(days=3), 0),
+        (today - timedelta(days=2), 1),
+        (today - timedelta(days=1), 0),
+        (today, 2),
+    ]
+    assert overview.orders_per_day(shop.uow(), shop.clock, days=1, channel="amazon") == [(today, 1)]

@@ -496,6 +496,10 @@ class OrderStatistics(Protocol):
         """Orders created at or after ``since`` (all when None), of one channel or all."""
         ...
 
+    def per_day(self, since: datetime, channel: str | None = None) -> dict[date, int]:
+        """Orders created at or after ``since`` per UTC day; days without one are absent."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class ReplayJob:

@@ -29,6 +29,7 @@ from ordermesh.entrypoints.api.errors import ApiError
 from ordermesh.entrypoints.api.routes.intake_exceptions import intake_for
 from ordermesh.entrypoints.api.routes.orders import ship_to
 from ordermesh.entrypoints.console import session as sessions
+from ordermesh.entrypoints.console.chart_view import daily_bars
 from ordermesh.entrypoints.console.map_view import network_map, nodes_map
 from ordermesh.entrypoints.console.session import FormViewerDep, Viewer, ViewerDep, application
 from ordermesh.services import console_sessions, events_delivery, replays
@@ -40,7 +41,7 @@ from ordermesh.services import orders as order_service
 from ordermesh.services.exception_queue import exception_queue
 from ordermesh.services.intake_ports import IntakeException
 from ordermesh.services.node_status import node_statuses
-from ordermesh.services.overview import PERIODS, overview
+from ordermesh.services.overview import PERIODS, orders_per_day, overview
 
 router = APIRouter(include_in_schema=False)
 
@@ -154,12 +155,15 @@ def overview_page(request: Request, viewer: ViewerDep) -> Response:
     app = application(request)
     channel = _channel_scope(viewer)
     periods = [overview(app.uow(), app.clock, period, channel) for period in PERIODS]
+    per_day = orders_per_day(app.uow(), app.clock, 30, channel)
     return render(
         request,
         viewer,
         "overview.html",
         periods=periods,
         statuses=[str(s) for s in OrderStatus],
+        per_day=per_day,
+        per_day_svg=daily_bars(per_day, "Orders per day over the last 30 days"),
     )
 
 
