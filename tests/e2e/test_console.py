@@ -150,7 +150,13 @@ class Watched:
         folder = os.environ.get("ORDERMESH_SCREENSHOTS")
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+            # The top of a long page (at most 1,600 px) keeps each image small in docs/.
+            height = min(self.page.evaluate("document.documentElement.scrollHeight"), 1600)
+            self.page.screenshot(
+                path=str(Path(folder) / f"{name}.png"),
+                full_page=True,
+                clip={"x": 0, "y": 0, "width": 1280, "height": height},
+            )
 
     def close(self) -> None:
         self.context.close()
@@ -570,3 +576,37 @@ def test_the_inventory_page_shows_a_skus_movements_and_its_stock_on_the_map(
     watched.shot("inventory-journal")
     csv_text = page.request.get("/inventory?sku=MUG-WHITE&format=journal").text()
     assert csv_text.splitlines()[1].split(",")[2] == "DC-RENO"
+
+
+def _tab_to(page: object, wanted: str, most: int = 30) -> list[str]:
+    """Press Tab until the focused element's text or id is ``wanted``; the texts passed."""
+    seen: list[str] = []
+    for _ in range(most):
+        page.keyboard.press("Tab")  # type: ignore[attr-defined]
+        focused = page.evaluate(  # type: ignore[attr-defined]
+            "() => document.activeElement.id || document.activeElement.textContent.trim()"
+        )
+        seen.append(focused)
+        if focused == wanted:
+            return seen
+    raise AssertionError(f"{wanted!r} is not reachable by Tab: {seen}")
+
+
+def test_the_console_is_usable_with_the_keyboard_alone(console: Console, watched: Watched) -> None:
+    page = watched.page
+    page.goto("/sign-in")
+    # The key field has the focus when the page opens (autofocus): type, then Enter.
+    assert page.evaluate("() => document.activeElement.id") == "key"
+    page.keyboard.type(console.keys["admin"])
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert urlsplit(page.url).path == "/"
+    passed = _tab_to(page, "Nodes")
+    assert passed[:3] == ["Skip to content", "ordermesh", "Overview"]
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert urlsplit(page.url).path == "/nodes"
+    _tab_to(page, "Exceptions")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert urlsplit(page.url).path == "/exceptions"
