@@ -150,8 +150,8 @@ class Watched:
         folder = os.environ.get("ORDERMESH_SCREENSHOTS")
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
-            # The top of a long page (at most 1,600 px) keeps each image small in docs/.
-            height = min(self.page.evaluate("document.documentElement.scrollHeight"), 1600)
+            # The top of a long page (at most 1,100 px) keeps each image small in docs/.
+            height = min(self.page.evaluate("document.documentElement.scrollHeight"), 1100)
             self.page.screenshot(
                 path=str(Path(folder) / f"{name}.png"),
                 full_page=True,
@@ -597,6 +597,7 @@ def test_the_console_is_usable_with_the_keyboard_alone(console: Console, watched
     page.goto("/sign-in")
     # The key field has the focus when the page opens (autofocus): type, then Enter.
     assert page.evaluate("() => document.activeElement.id") == "key"
+    watched.shot("sign-in")
     page.keyboard.type(console.keys["admin"])
     with page.expect_navigation():
         page.keyboard.press("Enter")

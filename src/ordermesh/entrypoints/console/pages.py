@@ -10,7 +10,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
@@ -47,6 +47,8 @@ router = APIRouter(include_in_schema=False)
 
 ORDER_PAGE = 50
 
+Done = TypeVar("Done")
+
 
 def templates(request: Request) -> Jinja2Templates:
     found: Jinja2Templates = request.app.state.console_templates
@@ -73,11 +75,18 @@ def back(path: str, **message: str) -> RedirectResponse:
 def act(path: str, action: Callable[[], object], done: str) -> RedirectResponse:
     """Run a console action; its refusal (bad input, a conflict, a role that may not) is
     shown on the page it came from rather than as JSON."""
+    return act_then(path, action, lambda _: back(path, notice=done))
+
+
+def act_then(
+    path: str, action: Callable[[], Done], answer: Callable[[Done], RedirectResponse]
+) -> RedirectResponse:
+    """``act``, answering with what the action returned when it was not refused."""
     try:
-        action()
+        result = action()
     except (OrdermeshError, ApiError) as error:
         return back(path, error=_message(error))
-    return back(path, notice=done)
+    return answer(result)
 
 
 def _message(error: Exception) -> str:
@@ -440,9 +449,9 @@ def work_page(
     except (OrdermeshError, ApiError) as error:
         return render(request, viewer, "refused.html", status_code=_status(error), why=error)
     requests = (
-        fulfillment_service.list_requests(app.uow(), node_id).items
+        [view.request for view in fulfillment_service.list_requests(app.uow(), node_id).items]
         if node_id in network.nodes
-        else ()
+        else []
     )
     return render(
         request,
@@ -717,19 +726,19 @@ def switch_node(
     requests a disabled node had not accepted are routed elsewhere."""
     viewer.caller.allow()
     turn_on = enabled == "1"
-    outcome: list[tuple[int, bool]] = []
-
-    def run() -> None:
-        outcome.append(network_edits.set_node_enabled(application(request), node_id, turn_on))
-
-    answer = act("/nodes", run, "")
-    if not outcome:
-        return answer
-    version, created = outcome[0]
     state = "enabled" if turn_on else "disabled"
-    if not created:
-        return back("/nodes", notice=f"{node_id} was already {state}.")
-    return back("/nodes", notice=f"{node_id} {state}: network version {version}.")
+
+    def answer(loaded: tuple[int, bool]) -> RedirectResponse:
+        version, created = loaded
+        if not created:
+            return back("/nodes", notice=f"{node_id} was already {state}.")
+        return back("/nodes", notice=f"{node_id} {state}: network version {version}.")
+
+    return act_then(
+        "/nodes",
+        lambda: network_edits.set_node_enabled(application(request), node_id, turn_on),
+        answer,
+    )
 
 
 # -- rules: read, draft, replay on history, publish ---------------------------------------------
@@ -851,29 +860,25 @@ def _own_intake(request: Request, viewer: Viewer, exception_id: str) -> IntakeEx
 @router.post("/exceptions/intake/{exception_id}/retry")
 def retry_intake(request: Request, viewer: FormViewerDep, exception_id: str) -> RedirectResponse:
     app = application(request)
-    outcome: list[IntakeException] = []
 
-    def run() -> None:
+    def run() -> IntakeException:
         found = _own_intake(request, viewer, exception_id)
-        outcome.append(
-            intake_service.retry(
-                app.uow,
-                exception_id,
-                intake_for(found.source),
-                app.clock,
-                actor=f"console:{viewer.caller.role}",
-                routing=app.routing,
-            )
+        return intake_service.retry(
+            app.uow,
+            exception_id,
+            intake_for(found.source),
+            app.clock,
+            actor=f"console:{viewer.caller.role}",
+            routing=app.routing,
         )
 
-    answer = act("/exceptions", run, "")
-    if not outcome:
-        return answer
-    retried = outcome[0]
-    if retried.status is IntakeStatus.RESOLVED:
-        return back("/exceptions", notice=f"{exception_id} placed as order {retried.order_id}.")
-    reasons = "; ".join(str(reason) for reason in retried.reasons)
-    return back("/exceptions", error=f"{exception_id} still cannot be placed: {reasons}")
+    def answer(retried: IntakeException) -> RedirectResponse:
+        if retried.status is IntakeStatus.RESOLVED:
+            return back("/exceptions", notice=f"{exception_id} placed as order {retried.order_id}.")
+        reasons = "; ".join(str(reason) for reason in retried.reasons)
+        return back("/exceptions", error=f"{exception_id} still cannot be placed: {reasons}")
+
+    return act_then("/exceptions", run, answer)
 
 
 @router.post("/exceptions/intake/{exception_id}/dismiss")
