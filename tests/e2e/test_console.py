@@ -29,11 +29,15 @@ from ordermesh.adapters.geocoding import geocode
 from ordermesh.bootstrap import bootstrap
 from ordermesh.config import Settings
 from ordermesh.demo import demo_inventory_path, demo_network_path
+from ordermesh.domain.errors import Problem
+from ordermesh.domain.intake import IntakeSource
 from ordermesh.domain.order import OrderLine, ShipTo
 from ordermesh.entrypoints.api.api_keys import create_key
+from ordermesh.services import intake_exceptions as intake_service
 from ordermesh.services import inventory as inventory_service
 from ordermesh.services import network as network_service
 from ordermesh.services import orders as order_service
+from ordermesh.services.intake_ports import NewIntakeException
 from ordermesh.services.orders import PlaceOrder
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -50,6 +54,7 @@ class Console:
     base_url: str
     keys: dict[str, str]
     orders: dict[str, list[str]] = field(default_factory=dict)  # channel -> order ids
+    database_url: str = ""
 
 
 def _prepare(database_url: str) -> tuple[dict[str, str], dict[str, list[str]]]:
@@ -97,7 +102,7 @@ def console(api_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
     log = tmp_path_factory.mktemp("console") / "server.log"
     process, base_url = start_server(api_database_url, log)
     try:
-        yield Console(base_url, keys, placed)
+        yield Console(base_url, keys, placed, api_database_url)
     finally:
         stop_server(process)
 
@@ -147,7 +152,13 @@ class Watched:
         folder = os.environ.get("ORDERMESH_SCREENSHOTS")
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+            # The top of a long page (at most 1,100 px) keeps each image small in docs/.
+            height = min(self.page.evaluate("document.documentElement.scrollHeight"), 1100)
+            self.page.screenshot(
+                path=str(Path(folder) / f"{name}.png"),
+                full_page=True,
+                clip={"x": 0, "y": 0, "width": 1280, "height": height},
+            )
 
     def close(self) -> None:
         self.context.close()
@@ -183,6 +194,9 @@ def test_the_overview_shows_the_same_figures_as_the_api(console: Console, watche
     assert page.get_by_test_id("today-backordered-units").inner_text() == str(
         figures["backordered_units"]
     )
+    bars = page.get_by_test_id("orders-per-day").locator("rect.day")
+    assert bars.count() == 30
+    assert bars.last.locator("title").text_content().endswith(f": {ORDERS}")
     watched.shot("overview")
     page.get_by_test_id("today-routed").click()
     page.wait_for_load_state()
@@ -392,6 +406,213 @@ def test_stock_received_from_the_console_resolves_a_backorder_in_the_exceptions_
     assert order_id not in page.get_by_test_id("backorders").inner_text()
     with _api(console) as admin:
         assert admin.get(f"/v1/orders/{order_id}").json()["status"] == "routed"
+
+
+def _keep_intake_exception(console: Console, channel: str, sku: str) -> str:
+    """An order a Shopify-like channel sent with a SKU the network does not sell, kept as
+    the webhook would keep it."""
+    application = bootstrap(Settings(database_url=console.database_url))
+    try:
+        kept = intake_service.keep(
+            application.uow(),
+            NewIntakeException(
+                channel=channel,
+                source=IntakeSource.API,
+                topic="orders/create",
+                external_id=f"#{uuid.uuid4().hex[:6]}",
+                payload=f'{{"line_items": [{{"sku": "{sku}", "quantity": 1}}]}}',
+                reasons=(Problem("line_items[0].sku", f"unknown SKU or bundle {sku!r}"),),
+            ),
+            application.clock,
+        )
+        return kept.id
+    finally:
+        application.close()
+
+
+def test_an_intake_exception_is_retried_then_dismissed_with_a_reason(
+    console: Console, watched: Watched
+) -> None:
+    exception_id = _keep_intake_exception(console, "web", "GHOST-SKU-1")
+    watched.sign_in(console.keys["channel:web"])
+    page = watched.page
+    page.goto("/exceptions")
+    row = page.locator(f"#intake-{exception_id}")
+    assert "unknown SKU or bundle 'GHOST-SKU-1'" in row.inner_text()
+    watched.shot("exceptions-intake")
+    row.get_by_role("button", name=f"Retry {exception_id}").click()
+    page.wait_for_load_state()
+    # An API payload cannot be read again: the retry says so and the exception stays open.
+    assert "still cannot be placed" in page.get_by_role("alert").inner_text()
+    row = page.locator(f"#intake-{exception_id}")
+    row.get_by_label(f"Why dismiss {exception_id}").fill("customer reordered by phone")
+    row.get_by_role("button", name=f"Dismiss {exception_id}").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("status").inner_text() == f"{exception_id} dismissed."
+    assert not page.locator(f"#intake-{exception_id}").count()
+    with _api(console) as api:
+        dismissed = api.get(f"/v1/intake-exceptions/{exception_id}").json()
+    assert dismissed["status"] == "dismissed"
+    assert dismissed["resolution"] == "customer reordered by phone"
+
+
+def test_a_channel_key_sees_only_its_own_channels_intake_exceptions(
+    console: Console, watched: Watched
+) -> None:
+    theirs = _keep_intake_exception(console, "web", "GHOST-SKU-2")
+    watched.sign_in(console.keys["channel:amazon"])
+    page = watched.page
+    page.goto("/exceptions")
+    assert theirs not in page.get_by_test_id("intake-exceptions").inner_text()
+    assert not page.get_by_test_id("backorders").count()  # the admin's queue is not shown
+    with httpx.Client(base_url=console.base_url, timeout=30.0) as client:
+        client.post("/sign-in", data={"key": console.keys["channel:amazon"], "next": "/"})
+        form = client.get("/exceptions").text
+        token = form.split('name="csrf_token" value="')[1].split('"')[0]
+        refused = client.post(
+            f"/exceptions/intake/{theirs}/dismiss", data={"csrf_token": token, "reason": "x"}
+        )
+        assert refused.status_code == 303 and "error=" in refused.headers["location"]
+    with _api(console) as api:
+        assert api.get(f"/v1/intake-exceptions/{theirs}").json()["status"] == "open"
+
+
+def test_orders_are_found_by_external_id_node_and_date(console: Console, watched: Watched) -> None:
+    watched.sign_in(console.keys["admin"])
+    page = watched.page
+    page.goto("/orders")
+    page.get_by_label("External id").fill("console-7")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_load_state()
+    rows = page.locator("table.list tbody tr")
+    assert rows.count() == 1 and "console-7" in rows.inner_text()
+    page.goto("/orders")
+    page.get_by_label("Node").select_option("DC-RENO")
+    page.get_by_label("From").fill("2000-01-01")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_load_state()
+    assert "node=DC-RENO" in page.url
+    with _api(console) as api:
+        at_reno = api.get("/v1/nodes/DC-RENO/fulfillment-requests", params={"limit": 200}).json()
+    listed = set(page.locator("table.list tbody tr td:first-child").all_inner_texts())
+    assert {r["order_id"] for r in at_reno["items"]} & listed
+    watched.shot("orders-filtered")
+    page.goto("/orders?to=2000-01-01")
+    assert page.locator("table.list tbody tr").inner_text() == "No orders match."
+
+
+def test_an_address_change_routes_the_order_again_and_a_refusal_shows_on_the_page(
+    console: Console, watched: Watched
+) -> None:
+    moved, kept = console.orders["web"][10], console.orders["web"][11]
+    with _api(console) as api:
+        request_id = api.get(f"/v1/orders/{kept}").json()["shipments"][0]["id"]
+        assert api.post(f"/v1/fulfillment-requests/{request_id}/accept").status_code == 200
+    watched.sign_in(console.keys["admin"])
+    page = watched.page
+    page.goto(f"/orders/{moved}")
+    page.get_by_text("Change address", exact=True).first.click()
+    form = page.get_by_test_id("address-form")
+    form.get_by_label("Postal code").fill("33101")
+    form.get_by_label("Recipient name").fill("Ada Lovelace")
+    form.get_by_label("City").fill("New York")
+    form.get_by_role("button", name="Change address").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("status").inner_text() == "Address changed; the order was routed again."
+    with _api(console) as api:
+        after = api.get(f"/v1/orders/{moved}").json()
+    assert after["ship_to"]["postal_code"] == "33101"
+    assert after["ship_to"]["name"] == "Ada Lovelace"
+    watched.shot("order-address")
+    page.goto(f"/orders/{kept}")
+    page.get_by_text("Change address", exact=True).first.click()
+    page.get_by_test_id("address-form").get_by_label("Postal code").fill("33101")
+    page.get_by_test_id("address-form").get_by_role("button", name="Change address").click()
+    page.wait_for_load_state()
+    assert "accepted" in page.get_by_role("alert").inner_text()
+    with _api(console) as api:
+        assert api.get(f"/v1/orders/{kept}").json()["ship_to"]["postal_code"] != "33101"
+
+
+def test_the_nodes_page_maps_every_node_and_disables_and_enables_one(
+    console: Console, watched: Watched
+) -> None:
+    with _api(console) as api:
+        version = api.get("/v1/network").json()["version"]
+    network = load_network_file(demo_network_path().read_bytes(), "demo")[1]
+    watched.sign_in(console.keys["admin"])
+    page = watched.page
+    page.goto("/nodes")
+    assert page.get_by_test_id("nodes").locator("tbody tr").count() == len(network.nodes)
+    assert page.locator("svg.map circle.node").count() == len(network.nodes)
+    reno = page.locator("#node-DC-RENO").inner_text()
+    assert "warehouse" in reno and "/ 8500" in reno
+    watched.shot("nodes")
+    page.get_by_role("button", name="Disable ST-VEGAS").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("status").inner_text() == (
+        f"ST-VEGAS disabled: network version {version + 1}."
+    )
+    assert page.get_by_test_id("enabled-ST-VEGAS").inner_text() == "no"
+    page.get_by_role("button", name="Enable ST-VEGAS").click()
+    page.wait_for_load_state()
+    assert page.get_by_test_id("enabled-ST-VEGAS").inner_text() == "yes"
+    csv_text = page.request.get("/nodes?format=csv").text()
+    assert csv_text.startswith("node,name,type,enabled") and "ST-VEGAS" in csv_text
+
+
+def test_the_inventory_page_shows_a_skus_movements_and_its_stock_on_the_map(
+    console: Console, watched: Watched
+) -> None:
+    watched.sign_in(console.keys["admin"])
+    page = watched.page
+    page.goto("/inventory?sku=MUG-WHITE")
+    page.get_by_label("Node").select_option("DC-RENO")
+    page.get_by_label("Units (+ or -)").fill("-2")
+    page.get_by_label("Reason").select_option("damage")
+    page.get_by_role("button", name="Adjust").click()
+    page.wait_for_load_state()
+    latest = page.get_by_test_id("journal").locator("tbody tr").first.inner_text()
+    assert "DC-RENO" in latest and "damage" in latest and "console:admin" in latest
+    assert page.get_by_test_id("ats-map").locator("circle.node").count() > 0
+    watched.shot("inventory-journal")
+    csv_text = page.request.get("/inventory?sku=MUG-WHITE&format=journal").text()
+    assert csv_text.splitlines()[1].split(",")[2] == "DC-RENO"
+
+
+def _tab_to(page: object, wanted: str, most: int = 30) -> list[str]:
+    """Press Tab until the focused element's text or id is ``wanted``; the texts passed."""
+    seen: list[str] = []
+    for _ in range(most):
+        page.keyboard.press("Tab")  # type: ignore[attr-defined]
+        focused = page.evaluate(  # type: ignore[attr-defined]
+            "() => document.activeElement.id || document.activeElement.textContent.trim()"
+        )
+        seen.append(focused)
+        if focused == wanted:
+            return seen
+    raise AssertionError(f"{wanted!r} is not reachable by Tab: {seen}")
+
+
+def test_the_console_is_usable_with_the_keyboard_alone(console: Console, watched: Watched) -> None:
+    page = watched.page
+    page.goto("/sign-in")
+    # The key field has the focus when the page opens (autofocus): type, then Enter.
+    assert page.evaluate("() => document.activeElement.id") == "key"
+    watched.shot("sign-in")
+    page.keyboard.type(console.keys["admin"])
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert urlsplit(page.url).path == "/"
+    passed = _tab_to(page, "Nodes")
+    assert passed[:3] == ["Skip to content", "ordermesh", "Overview"]
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert urlsplit(page.url).path == "/nodes"
+    _tab_to(page, "Exceptions")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert urlsplit(page.url).path == "/exceptions"
 
 
 def test_the_rules_page_says_which_rule_sets_are_live_now_and_which_are_scheduled(

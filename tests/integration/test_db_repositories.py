@@ -117,6 +117,17 @@ def test_apply_writes_a_journal_line_per_change_and_never_edits_old_ones(
         ]
         assert [e.change for e in uow.inventory.journal(limit=1)] == [other_node]
 
+    with SqlUnitOfWork(engine) as uow:
+        cup = plan_adjustment(Position("DC-1", "CUP"), 2, AdjustmentReason.RECEIPT)
+        uow.inventory.apply(cup, "carol", later)
+        uow.commit()
+    with SqlUnitOfWork(engine) as uow:
+        assert [e.change for e in uow.inventory.journal(sku="CUP")] == [cup]
+        assert [e.change for e in uow.inventory.journal(sku="MUG", node_id="DC-1")] == [
+            damage,
+            first[0].change,
+        ]
+
 
 def test_journal_times_come_back_in_utc_whatever_zone_they_were_given_in(
     engine: sa.Engine,

@@ -28,7 +28,7 @@ from ordermesh.domain.inventory import AdjustmentReason, SnapshotLine
 from ordermesh.domain.lifecycle import EntityKind, OrderStatus, RejectReason, RequestStatus
 from ordermesh.domain.model import Location
 from ordermesh.domain.order import OrderLine, ShipTo
-from ordermesh.services import fulfillment, inventory, network, orders
+from ordermesh.services import fulfillment, inventory, network, orders, overview
 from ordermesh.services.orders import OrderView, PlaceOrder
 from ordermesh.services.ports import FulfillmentRequest
 
@@ -550,3 +550,39 @@ def test_orders_list_newest_first_page_by_page_and_by_filter(shop: Shop) -> None
     assert len(mine.items) == 2 and mine.next_cursor is not None
     rest = fulfillment.list_requests(shop.uow(), "DC-OHIO", cursor=mine.next_cursor)
     assert len(rest.items) == 1 and rest.next_cursor is None
+
+
+def test_orders_are_found_by_node_sku_and_the_channels_own_id(shop: Shop) -> None:
+    shop.stock("DC-OHIO", MUG_BLUE=1, COASTER=1)
+    mug = shop.place(("MUG-BLUE", 1), external_id="web-1001")
+    coaster = shop.place(("COASTER", 1), external_id="web-1002")
+    waiting = shop.place(("MUG-BLUE", 2), external_id="web-1003")  # none left to ship
+
+    def found(**where: Any) -> set[str]:
+        return {view.id for view in orders.list_orders(shop.uow(), **where).items}
+
+    assert found(sku="COASTER") == {coaster.id}
+    assert found(sku="MUG-BLUE") == {mug.id, waiting.id}
+    assert found(node="DC-OHIO") == {mug.id, coaster.id}
+    assert found(node="DC-OHIO", sku="MUG-BLUE") == {mug.id}
+    assert found(external_id="web-1003") == {waiting.id}
+    assert found(external_id="web-9999") == set()
+
+
+def test_orders_per_day_counts_each_utc_day_of_the_window_zero_days_included(
+    shop: Shop,
+) -> None:
+    shop.place(("MUG-BLUE", 1))
+    shop.clock._now += timedelta(days=2)  # two days pass
+    shop.place(("MUG-BLUE", 1))
+    shop.place(("MUG-BLUE", 1), channel="amazon")
+    today = shop.clock.now().date()
+
+    days = overview.orders_per_day(shop.uow(), shop.clock, days=4)
+    assert days == [
+        (today - timedelta(days=3), 0),
+        (today - timedelta(days=2), 1),
+        (today - timedelta(days=1), 0),
+        (today, 2),
+    ]
+    assert overview.orders_per_day(shop.uow(), shop.clock, days=1, channel="amazon") == [(today, 1)]

@@ -10,13 +10,12 @@ from datetime import datetime
 from typing import Any
 
 from ordermesh.adapters.formats.network_document import (
-    checksum,
     parse_network_text,
-    validate_network_document,
 )
 from ordermesh.bootstrap import Application
 from ordermesh.domain.errors import NetworkNotLoaded
 from ordermesh.domain.routing import RuleSet
+from ordermesh.entrypoints import network_edits
 from ordermesh.services import network as network_service
 from ordermesh.services import replays
 
@@ -73,17 +72,7 @@ def start_replay(
 
 def publish(application: Application, draft: Mapping[str, Any]) -> tuple[int, bool]:
     """Load the live network document with the draft's rule sets as the next version."""
-    with application.uow() as uow:
-        document = uow.network.current_document()
-    if document is None:
-        raise NetworkNotLoaded()
-    normalised, _ = validate_network_document(
-        replays.published_document(document, draft), DRAFT_SOURCE
-    )
-    return network_service.load_network(
-        application.uow(),
-        normalised,
-        checksum(normalised),
-        application.clock,
-        routing=application.routing,
+    document = network_edits.live_document(application)
+    return network_edits.load_edited(
+        application, replays.published_document(document, draft), DRAFT_SOURCE
     )

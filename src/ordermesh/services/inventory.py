@@ -23,7 +23,7 @@ from ordermesh.domain.inventory import (
 )
 from ordermesh.domain.network import Network
 from ordermesh.services.backorders import after_inventory_change
-from ordermesh.services.ports import DEFAULT_ROUTING, Clock, Routing, UnitOfWork
+from ordermesh.services.ports import DEFAULT_ROUTING, Clock, JournalEntry, Routing, UnitOfWork
 from ordermesh.services.retry import retrying
 from ordermesh.services.routing import Searches
 
@@ -219,3 +219,9 @@ def availability(
         positions = uow.inventory.positions(node_id=node_id, skus=skus)
     nodes = network.nodes if node_id is None else {node_id: network.nodes[node_id]}
     return item_availability(item, positions, nodes, network.bundles, channel)
+
+
+def journal(uow: UnitOfWork, sku: str, limit: int = 200) -> list[JournalEntry]:
+    """The movements of one SKU at every node, newest first: who changed what, and why."""
+    with uow:
+        return list(uow.inventory.journal(sku=sku, limit=limit))

@@ -491,13 +491,16 @@ def list_orders(
     channel: str | None = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
+    node: str | None = None,
+    sku: str | None = None,
+    external_id: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[OrderView]:
     """Orders newest first; pass ``next_cursor`` back for the next page."""
     check_limit(limit, MAX_PAGE)
     after = None if cursor is None else decode_cursor(cursor)
-    where = OrderFilter(status, channel, created_from, created_to)
+    where = OrderFilter(status, channel, created_from, created_to, node, sku, external_id)
     with uow:
         # One more than asked tells whether there is a next page without a count query.
         found = uow.orders.page(where, after, limit + 1)

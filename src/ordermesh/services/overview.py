@@ -4,7 +4,7 @@ watches. The console's tiles and ``GET /v1/overview`` both read this one functio
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from ordermesh.services.ports import Clock, OrderCounts, UnitOfWork
 
@@ -40,3 +40,16 @@ def overview(
     with uow:
         counts = uow.statistics.counts(since, channel)
     return Overview(period, since, counts)
+
+
+def orders_per_day(
+    uow: UnitOfWork, clock: Clock, days: int = 30, channel: str | None = None
+) -> list[tuple[date, int]]:
+    """Orders created on each of the last ``days`` UTC days, today last, zero days included."""
+    today = clock.now().astimezone(UTC).date()
+    first = today - timedelta(days=days - 1)
+    with uow:
+        counted = uow.statistics.per_day(datetime.combine(first, time(), tzinfo=UTC), channel)
+    return [
+        (first + timedelta(days=n), counted.get(first + timedelta(days=n), 0)) for n in range(days)
+    ]

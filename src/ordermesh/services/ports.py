@@ -97,7 +97,11 @@ class InventoryRepository(Protocol):
         """Release every open reservation under ``reference``; return units released."""
         ...
 
-    def journal(self, node_id: str | None = None, limit: int = 100) -> Sequence[JournalEntry]: ...
+    def journal(
+        self, node_id: str | None = None, limit: int = 100, sku: str | None = None
+    ) -> Sequence[JournalEntry]:
+        """Newest first, of one node and/or one SKU when given."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,6 +288,9 @@ class OrderFilter:
     channel: str | None = None
     created_from: datetime | None = None  # inclusive
     created_to: datetime | None = None  # exclusive
+    node: str | None = None  # orders with a fulfillment request at this node
+    sku: str | None = None  # orders with a line of this SKU or bundle
+    external_id: str | None = None  # the channel's own order id
 
 
 class OrderRepository(Protocol):
@@ -491,6 +498,10 @@ class OrderCounts:
 class OrderStatistics(Protocol):
     def counts(self, since: datetime | None, channel: str | None = None) -> OrderCounts:
         """Orders created at or after ``since`` (all when None), of one channel or all."""
+        ...
+
+    def per_day(self, since: datetime, channel: str | None = None) -> dict[date, int]:
+        """Orders created at or after ``since`` per UTC day; days without one are absent."""
         ...
 
 

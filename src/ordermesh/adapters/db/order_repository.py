@@ -244,6 +244,16 @@ class SqlOrderRepository:
             query = query.where(o.created_at >= where.created_from)
         if where.created_to is not None:
             query = query.where(o.created_at < where.created_to)
+        if where.external_id is not None:
+            query = query.where(o.external_id == where.external_id)
+        if where.sku is not None:
+            line = order_lines.c
+            query = query.where(sa.exists().where(line.order_id == o.id, line.item == where.sku))
+        if where.node is not None:
+            request = fulfillment_requests.c
+            query = query.where(
+                sa.exists().where(request.order_id == o.id, request.node_id == where.node)
+            )
         if after is not None:
             query = query.where(older_than(o.created_at, o.id, after))
         return self._states(self._connection.execute(query).all())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,6 +23,20 @@ _NOT_SHIPPING = ("cancelled", "rejected")
 class SqlOrderStatistics:
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection
+
+    def per_day(self, since: datetime, channel: str | None = None) -> dict[date, int]:
+        o = orders.c
+        created: sa.ColumnElement[datetime] = o.created_at
+        if self._connection.dialect.name == "postgresql":
+            created = sa.func.timezone("UTC", created)  # the UTC day, whatever the session's zone
+        day = sa.func.date(created)
+        query = sa.select(day, sa.func.count()).where(o.created_at >= since).group_by(day)
+        if channel is not None:
+            query = query.where(o.channel == channel)
+        # SQLite's date() is text, PostgreSQL's a date: both read as the ISO date.
+        return {
+            date.fromisoformat(str(when)): count for when, count in self._connection.execute(query)
+        }
 
     def counts(self, since: datetime | None, channel: str | None = None) -> OrderCounts:
         o = orders.c

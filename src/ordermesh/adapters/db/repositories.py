@@ -238,12 +238,16 @@ class SqlInventoryRepository:
             )
         return sum(per_position.values())
 
-    def journal(self, node_id: str | None = None, limit: int = 100) -> Sequence[JournalEntry]:
+    def journal(
+        self, node_id: str | None = None, limit: int = 100, sku: str | None = None
+    ) -> Sequence[JournalEntry]:
         j = inventory_journal.c
         # By id, not by ``at``: ids follow insertion order even when clocks tie or step back.
         query = sa.select(inventory_journal).order_by(j.id.desc()).limit(limit)
         if node_id is not None:
             query = query.where(j.node_id == node_id)
+        if sku is not None:
+            query = query.where(j.sku == sku)
         return [
             JournalEntry(
                 id=row.id,

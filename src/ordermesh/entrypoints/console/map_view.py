@@ -100,8 +100,9 @@ def _ring(arcs: Sequence[list[Point]], indices: Sequence[int]) -> list[Point]:
 @dataclass(frozen=True, slots=True)
 class Marker:
     label: str
-    kind: str  # customer, chosen, candidate, removed
+    kind: str  # customer, chosen, candidate, removed; on the nodes map enabled, disabled
     at: tuple[float, float] | None
+    title: str | None = None  # the tooltip after the label; the kind when None
 
 
 def network_map(network: Network, customer: Location, explanation: Mapping[str, Any]) -> Markup:
@@ -126,28 +127,52 @@ def network_map(network: Network, customer: Location, explanation: Mapping[str, 
                     f'<line class="parcel" x1="{x1:.1f}" y1="{y1:.1f}" '
                     f'x2="{x2:.1f}" y2="{y2:.1f}"/>'
                 )
-    dots = []
-    for marker in sorted(markers, key=lambda m: m.kind == "chosen"):
-        if marker.at is None:
-            continue
-        x, y = marker.at
-        radius = 7 if marker.kind == "chosen" else 4.5
-        dots.append(
-            f'<circle class="node {marker.kind}" cx="{x:.1f}" cy="{y:.1f}" r="{radius}">'
-            f"<title>{escape(marker.label)}: {escape(marker.kind)}</title></circle>"
-        )
+    dots = _dots(sorted(markers, key=lambda m: m.kind == "chosen"))
     if home is not None:
         x, y = home
         dots.append(
             f'<rect class="customer" x="{x - 6:.1f}" y="{y - 6:.1f}" width="12" height="12" '
             f'transform="rotate(45 {x:.1f} {y:.1f})"><title>customer</title></rect>'
         )
-    svg = (
-        f'<svg class="map" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-label="Map of the customer, the nodes considered and the parcels chosen">'
-        f'<path class="states" d="{states_path()}"/>' + "".join(lines) + "".join(dots) + "</svg>"
+    return _svg("Map of the customer, the nodes considered and the parcels chosen", lines + dots)
+
+
+def _dots(markers: Sequence[Marker], radius: Mapping[str, float] | None = None) -> list[str]:
+    dots = []
+    for marker in markers:
+        if marker.at is None:
+            continue
+        x, y = marker.at
+        r = (radius or {}).get(marker.label, 7 if marker.kind == "chosen" else 4.5)
+        dots.append(
+            f'<circle class="node {escape(marker.kind)}" cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}">'
+            f"<title>{escape(marker.label)}: {escape(marker.title or marker.kind)}</title>"
+            "</circle>"
+        )
+    return dots
+
+
+def _svg(label: str, parts: Sequence[str]) -> Markup:
+    return Markup(
+        f'<svg class="map" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(label)}">'
+        f'<path class="states" d="{states_path()}"/>' + "".join(parts) + "</svg>"
     )
-    return Markup(svg)
+
+
+def nodes_map(
+    network: Network,
+    label: str,
+    kinds: Mapping[str, str],
+    titles: Mapping[str, str],
+    radius: Mapping[str, float] | None = None,
+) -> Markup:
+    """Every node of the network as a dot of its ``kinds`` class (``other`` when absent),
+    titled as ``titles`` says and sized by ``radius`` (pixels)."""
+    markers = [
+        Marker(node.id, kinds.get(node.id, "other"), project(node.location), titles.get(node.id))
+        for node in sorted(network.nodes.values(), key=lambda n: n.id)
+    ]
+    return _svg(label, _dots(markers, radius))
 
 
 def off_map(network: Network, customer: Location) -> list[str]:

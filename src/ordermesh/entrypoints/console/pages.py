@@ -9,35 +9,47 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, time, timedelta
-from typing import Annotated, Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 
 from ordermesh.bootstrap import Application
-from ordermesh.domain.errors import InvalidInput, OrdermeshError, Problem
+from ordermesh.domain.errors import InvalidInput, OrdermeshError, Problem, UnknownIntakeException
+from ordermesh.domain.intake import IntakeStatus
 from ordermesh.domain.inventory import AdjustmentReason
 from ordermesh.domain.lifecycle import OrderStatus, RejectReason, RequestStatus
+from ordermesh.domain.order import RECIPIENT_FIELDS
 from ordermesh.domain.routing import ActiveWindow, rule_set_schedule
-from ordermesh.entrypoints import rule_drafts
+from ordermesh.entrypoints import network_edits, rule_drafts
+from ordermesh.entrypoints.api.dtos import ShipToIn
 from ordermesh.entrypoints.api.errors import ApiError
+from ordermesh.entrypoints.api.routes.intake_exceptions import intake_for
+from ordermesh.entrypoints.api.routes.orders import ship_to
 from ordermesh.entrypoints.console import session as sessions
-from ordermesh.entrypoints.console.map_view import network_map
+from ordermesh.entrypoints.console.chart_view import daily_bars
+from ordermesh.entrypoints.console.map_view import network_map, nodes_map
 from ordermesh.entrypoints.console.session import FormViewerDep, Viewer, ViewerDep, application
 from ordermesh.services import console_sessions, events_delivery, replays
 from ordermesh.services import fulfillment as fulfillment_service
+from ordermesh.services import intake_exceptions as intake_service
 from ordermesh.services import inventory as inventory_service
 from ordermesh.services import network as network_service
 from ordermesh.services import orders as order_service
 from ordermesh.services.exception_queue import exception_queue
-from ordermesh.services.overview import PERIODS, overview
+from ordermesh.services.intake_ports import IntakeException
+from ordermesh.services.node_status import node_statuses
+from ordermesh.services.overview import PERIODS, orders_per_day, overview
 
 router = APIRouter(include_in_schema=False)
 
 ORDER_PAGE = 50
+
+Done = TypeVar("Done")
 
 
 def templates(request: Request) -> Jinja2Templates:
@@ -65,11 +77,18 @@ def back(path: str, **message: str) -> RedirectResponse:
 def act(path: str, action: Callable[[], object], done: str) -> RedirectResponse:
     """Run a console action; its refusal (bad input, a conflict, a role that may not) is
     shown on the page it came from rather than as JSON."""
+    return act_then(path, action, lambda _: back(path, notice=done))
+
+
+def act_then(
+    path: str, action: Callable[[], Done], answer: Callable[[Done], RedirectResponse]
+) -> RedirectResponse:
+    """``act``, answering with what the action returned when it was not refused."""
     try:
-        action()
+        result = action()
     except (OrdermeshError, ApiError) as error:
         return back(path, error=_message(error))
-    return back(path, notice=done)
+    return answer(result)
 
 
 def _message(error: Exception) -> str:
@@ -147,12 +166,15 @@ def overview_page(request: Request, viewer: ViewerDep) -> Response:
     app = application(request)
     channel = _channel_scope(viewer)
     periods = [overview(app.read_uow(), app.clock, period, channel) for period in PERIODS]
+    per_day = orders_per_day(app.read_uow(), app.clock, 30, channel)
     return render(
         request,
         viewer,
         "overview.html",
         periods=periods,
         statuses=[str(s) for s in OrderStatus],
+        per_day=per_day,
+        per_day_svg=daily_bars(per_day, "Orders per day over the last 30 days"),
     )
 
 
@@ -170,22 +192,55 @@ def overview_tiles(request: Request, viewer: ViewerDep) -> Response:
 # -- orders ------------------------------------------------------------------------------------
 
 
+def _day(value: str, field: str, problems: list[Problem]) -> datetime | None:
+    """A ``YYYY-MM-DD`` date field as the UTC midnight starting that day."""
+    if not value:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(value), time(), tzinfo=UTC)
+    except ValueError:
+        problems.append(Problem(field, f"{value!r} is not a date (YYYY-MM-DD)"))
+        return None
+
+
 @router.get("/orders", response_class=HTMLResponse, response_model=None)
 def orders_page(
     request: Request,
     viewer: ViewerDep,
     status: Annotated[str, Query(max_length=40)] = "",
     channel: Annotated[str, Query(max_length=100)] = "",
+    node: Annotated[str, Query(max_length=100)] = "",
+    sku: Annotated[str, Query(max_length=100)] = "",
+    external_id: Annotated[str, Query(max_length=200)] = "",
+    created_from: Annotated[str, Query(alias="from", max_length=10)] = "",
+    created_to: Annotated[str, Query(alias="to", max_length=10)] = "",
     cursor: Annotated[str, Query(max_length=500)] = "",
     format: Annotated[str, Query(max_length=10)] = "",
 ) -> Response:
     caller = viewer.caller.allow("channel")
     scope = _channel_scope(viewer)
     wanted_status = OrderStatus(status) if status in set(OrderStatus) else None
+    problems: list[Problem] = []
+    since = _day(created_from.strip(), "from", problems)
+    until = _day(created_to.strip(), "to", problems)
+    filters = {
+        "status": status,
+        "channel": "" if scope else channel,
+        "node": node,
+        "sku": sku,
+        "external_id": external_id,
+        "from": created_from,
+        "to": created_to,
+    }
     page = order_service.list_orders(
         application(request).read_uow(),
         status=wanted_status,
-        channel=scope if scope is not None else (channel or None),
+        channel=scope if scope is not None else (channel.strip() or None),
+        node=node.strip() or None,
+        sku=sku.strip() or None,
+        external_id=external_id.strip() or None,
+        created_from=since,
+        created_to=None if until is None else until + timedelta(days=1),  # the whole day
         cursor=cursor or None,
         limit=ORDER_PAGE if format != "csv" else order_service.MAX_PAGE,
     )
@@ -206,14 +261,16 @@ def orders_page(
                 for view in page.items
             ),
         )
-    filters = {"status": status, "channel": "" if scope else channel}
+    network = network_service.current_network(application(request).uow()).network
     return render(
         request,
         viewer,
         "orders.html",
         page=page,
         filters=filters,
+        problem="; ".join(str(p) for p in problems),
         statuses=[str(s) for s in OrderStatus],
+        nodes=sorted(network.nodes),
         is_admin=caller.is_admin,
         next_query=urlencode({**filters, "cursor": page.next_cursor or ""}),
         csv_query=urlencode({**filters, "format": "csv"}),
@@ -338,6 +395,41 @@ def release(request: Request, viewer: FormViewerDep, order_id: str) -> RedirectR
     return act(f"/orders/{order_id}", run, "Order released.")
 
 
+ADDRESS_FIELDS = ("postal_code", "country", *RECIPIENT_FIELDS)
+
+
+@router.post("/orders/{order_id}/address")
+async def change_address(
+    request: Request, viewer: FormViewerDep, order_id: str
+) -> RedirectResponse:
+    """Ship to the address typed in; a node that has accepted any of it refuses (409)."""
+    form = await request.form()
+    given = {name: str(form.get(name, "")).strip() or None for name in ADDRESS_FIELDS}
+    path = f"/orders/{order_id}"
+    try:
+        body = ShipToIn.model_validate({k: v for k, v in given.items() if v is not None})
+    except ValidationError as error:
+        problems = [
+            Problem(".".join(str(part) for part in e["loc"]) or "address", e["msg"])
+            for e in error.errors()
+        ]
+        return back(path, error=_message(InvalidInput("address", problems)))
+    app = application(request)
+
+    def run() -> None:
+        _own_order(request, viewer, order_id)
+        order_service.change_address(
+            app.uow(),
+            order_id,
+            ship_to(body, "ship_to"),
+            app.clock,
+            actor=f"console:{viewer.caller.role}",
+            routing=app.routing,
+        )
+
+    return act(path, run, "Address changed; the order was routed again.")
+
+
 # -- a node's work queue ------------------------------------------------------------------------
 
 
@@ -359,9 +451,9 @@ def work_page(
     except (OrdermeshError, ApiError) as error:
         return render(request, viewer, "refused.html", status_code=_status(error), why=error)
     requests = (
-        fulfillment_service.list_requests(app.read_uow(), node_id).items
+        [view.request for view in fulfillment_service.list_requests(app.read_uow(), node_id).items]
         if node_id in network.nodes
-        else ()
+        else []
     )
     return render(
         request,
@@ -495,6 +587,57 @@ def inventory_page(
             ["node", "available_to_sell"],
             ([node, units] for node, units in sorted(found.per_node.items())),
         )
+    movements = (
+        inventory_service.journal(app.uow(), sku.strip())
+        if sku and found is not None and scope is None
+        else []
+    )
+    if viewer.caller.kind == "node":
+        movements = [m for m in movements if m.change.node_id == viewer.caller.scope]
+    if found is not None and format == "journal":
+        return _csv(
+            f"journal-{found.item}.csv",
+            [
+                "id",
+                "at",
+                "node",
+                "sku",
+                "kind",
+                "on_hand_before",
+                "on_hand_after",
+                "safety_stock_before",
+                "safety_stock_after",
+                "reason",
+                "actor",
+            ],
+            (
+                [
+                    m.id,
+                    m.at.isoformat(),
+                    m.change.node_id,
+                    m.change.sku,
+                    str(m.change.kind),
+                    m.change.on_hand_before,
+                    m.change.on_hand_after,
+                    m.change.safety_stock_before,
+                    m.change.safety_stock_after,
+                    m.change.reason,
+                    m.actor,
+                ]
+                for m in movements
+            ),
+        )
+    network = network_service.current_network(app.uow()).network
+    ats_map = None
+    if found is not None:
+        most = max(found.per_node.values(), default=0) or 1
+        ats_map = nodes_map(
+            network,
+            f"Map of where {found.item} is available to sell",
+            {n: ("candidate" if units > 0 else "removed") for n, units in found.per_node.items()},
+            {n: f"{units} available to sell" for n, units in found.per_node.items()},
+            {n: 4 + 10 * (units / most) ** 0.5 for n, units in found.per_node.items()},
+        )
     return render(
         request,
         viewer,
@@ -503,13 +646,100 @@ def inventory_page(
         channel=channel,
         found=found,
         problem=problem,
+        movements=movements,
+        ats_map=ats_map,
         csv_query=urlencode({"sku": sku, "channel": channel, "format": "csv"}),
+        journal_csv_query=urlencode({"sku": sku, "format": "journal"}),
         reasons=[str(r) for r in AdjustmentReason],
         nodes=sorted(network_service.current_network(app.read_uow()).network.nodes)
         if viewer.caller.is_admin
         else [str(viewer.caller.scope)]
         if viewer.caller.kind == "node"
         else [],
+    )
+
+
+# -- nodes -------------------------------------------------------------------------------------
+
+
+@router.get("/nodes", response_class=HTMLResponse, response_model=None)
+def nodes_page(
+    request: Request, viewer: ViewerDep, format: Annotated[str, Query(max_length=10)] = ""
+) -> Response:
+    viewer.caller.allow()
+    app = application(request)
+    statuses = node_statuses(app.uow(), app.clock)
+    if format == "csv":
+        return _csv(
+            "nodes.csv",
+            [
+                "node",
+                "name",
+                "type",
+                "enabled",
+                "ships_on",
+                "shipments",
+                "shipments_per_day",
+                "open_requests",
+            ],
+            (
+                [
+                    s.node.id,
+                    s.node.name,
+                    str(s.node.type),
+                    s.node.enabled,
+                    s.ships_on.isoformat() if s.ships_on else "",
+                    s.shipments,
+                    s.node.shipments_per_day or "",
+                    s.open_requests,
+                ]
+                for s in statuses
+            ),
+        )
+    network = network_service.current_network(app.uow()).network
+    most = max((s.open_requests for s in statuses), default=0) or 1
+    return render(
+        request,
+        viewer,
+        "nodes.html",
+        statuses=statuses,
+        nodes_svg=nodes_map(
+            network,
+            "Map of the network's nodes, sized by open requests",
+            {s.node.id: ("candidate" if s.node.enabled else "removed") for s in statuses},
+            {
+                s.node.id: f"{s.node.type}, {'enabled' if s.node.enabled else 'disabled'}, "
+                f"{s.open_requests} open requests"
+                for s in statuses
+            },
+            {s.node.id: 4 + 8 * (s.open_requests / most) ** 0.5 for s in statuses},
+        ),
+    )
+
+
+@router.post("/nodes/{node_id}/enabled")
+def switch_node(
+    request: Request,
+    viewer: FormViewerDep,
+    node_id: str,
+    enabled: Annotated[str, Form(max_length=5)],
+) -> RedirectResponse:
+    """Load the live network with the node enabled or disabled as the next version; the
+    requests a disabled node had not accepted are routed elsewhere."""
+    viewer.caller.allow()
+    turn_on = enabled == "1"
+    state = "enabled" if turn_on else "disabled"
+
+    def answer(loaded: tuple[int, bool]) -> RedirectResponse:
+        version, created = loaded
+        if not created:
+            return back("/nodes", notice=f"{node_id} was already {state}.")
+        return back("/nodes", notice=f"{node_id} {state}: network version {version}.")
+
+    return act_then(
+        "/nodes",
+        lambda: network_edits.set_node_enabled(application(request), node_id, turn_on),
+        answer,
     )
 
 
@@ -626,10 +856,74 @@ REPLAY_KPIS = (
 
 @router.get("/exceptions", response_class=HTMLResponse, response_model=None)
 def exceptions_page(request: Request, viewer: ViewerDep) -> Response:
-    viewer.caller.allow()
+    """Admin sees the whole queue; a channel key its own channel's intake exceptions."""
+    caller = viewer.caller.allow("channel")
     app = application(request)
-    queue = exception_queue(app.uow(), app.deliveries())
-    return render(request, viewer, "exceptions.html", queue=queue)
+    intake = intake_service.list_exceptions(
+        app.uow(),
+        status=IntakeStatus.OPEN,
+        channel=_channel_scope(viewer),
+        limit=intake_service.MAX_PAGE,
+    )
+    queue = exception_queue(app.uow(), app.deliveries(), app.partners) if caller.is_admin else None
+    return render(request, viewer, "exceptions.html", queue=queue, intake=intake.items)
+
+
+def _own_intake(request: Request, viewer: Viewer, exception_id: str) -> IntakeException:
+    """The exception, if the viewer may act on it: another channel's is unknown to it."""
+    caller = viewer.caller.allow("channel")
+    found = intake_service.get_exception(application(request).uow(), exception_id)
+    if not caller.is_admin and caller.scope != found.channel:
+        raise UnknownIntakeException(exception_id)
+    return found
+
+
+@router.post("/exceptions/intake/{exception_id}/retry")
+def retry_intake(request: Request, viewer: FormViewerDep, exception_id: str) -> RedirectResponse:
+    app = application(request)
+
+    def run() -> IntakeException:
+        found = _own_intake(request, viewer, exception_id)
+        return intake_service.retry(
+            app.uow,
+            exception_id,
+            intake_for(found.source),
+            app.clock,
+            actor=f"console:{viewer.caller.role}",
+            routing=app.routing,
+        )
+
+    def answer(retried: IntakeException) -> RedirectResponse:
+        if retried.status is IntakeStatus.RESOLVED:
+            return back("/exceptions", notice=f"{exception_id} placed as order {retried.order_id}.")
+        reasons = "; ".join(str(reason) for reason in retried.reasons)
+        return back("/exceptions", error=f"{exception_id} still cannot be placed: {reasons}")
+
+    return act_then("/exceptions", run, answer)
+
+
+@router.post("/exceptions/intake/{exception_id}/dismiss")
+def dismiss_intake(
+    request: Request,
+    viewer: FormViewerDep,
+    exception_id: str,
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> RedirectResponse:
+    app = application(request)
+    if not reason.strip():
+        return back("/exceptions", error="Say why the exception is dismissed.")
+
+    def run() -> None:
+        _own_intake(request, viewer, exception_id)
+        intake_service.dismiss(
+            app.uow(),
+            exception_id,
+            reason.strip(),
+            app.clock,
+            actor=f"console:{viewer.caller.role}",
+        )
+
+    return act("/exceptions", run, f"{exception_id} dismissed.")
 
 
 @router.post("/exceptions/dead-letters/{dead_letter_id}/replay")

@@ -48,6 +48,11 @@ def _no_intake(exception: IntakeException, network: Network) -> PlaceOrder:
 INTAKES: dict[str, Intake] = {IntakeSource.SHOPIFY: shopify_format.intake_again}
 
 
+def intake_for(source: str) -> Intake:
+    """How to read a payload kept from ``source`` again (the console retries with it too)."""
+    return INTAKES.get(source, _no_intake)
+
+
 def _application(request: Request) -> Application:
     application: Application = request.app.state.application
     return application
@@ -107,7 +112,7 @@ def retry_intake_exception(
     retried = intake_service.retry(
         application.uow,
         exception_id,
-        INTAKES.get(found.source, _no_intake),
+        intake_for(found.source),
         application.clock,
         actor=caller.actor,
         routing=application.routing,
