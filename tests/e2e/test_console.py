@@ -598,7 +598,8 @@ def test_the_console_is_usable_with_the_keyboard_alone(console: Console, watched
     page = watched.page
     page.goto("/sign-in")
     # The key field has the focus when the page opens (autofocus): type, then Enter.
-    assert page.evaluate("() => document.activeElement.id") == "key"
+    # (Chromium applies autofocus after load; under load that can take a moment.)
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'key'")
     watched.shot("sign-in")
     page.keyboard.type(console.keys["admin"])
     with page.expect_navigation():
